@@ -1,0 +1,68 @@
+# uffd-wp for shmem and hugetlbfs on Linux 5.10: the workbench.
+#   make demo    build and boot the patched kernel, run the demo
+#   make check   every gate and test, patched kernel and unpatched base
+# Developer loop (README): make tree, edit/commit in linux/, make export.
+SHELL := /bin/bash
+S := scripts
+OUT := $(CURDIR)/out
+KTREE := $(CURDIR)/linux
+VARIANT ?= test
+LIST ?= tests/lists/check.list
+XFAIL ?= tests/expect/patched.xfail
+
+.PHONY: all check demo deps base tree export roundtrip checkpatch kernel \
+	base-kernel headers tests run run-base clean
+
+all: kernel tests
+
+check:
+	$(S)/check.sh
+
+demo: deps tree
+	$(S)/demo.sh
+
+deps:
+	$(S)/deps.sh
+
+base:
+	$(S)/fetch-base.sh >/dev/null
+
+tree:
+	$(S)/mktree.sh
+
+export:
+	$(S)/export.sh
+
+roundtrip:
+	$(S)/roundtrip.sh
+
+checkpatch:
+	$(S)/checkpatch.sh
+
+# Build the work tree as it is (committed or not): the edit loop.
+kernel:
+	$(S)/build-kernel.sh $(KTREE) $(OUT)/$(VARIANT) $(VARIANT)
+
+base-kernel:
+	$(S)/base-tree.sh
+	$(S)/build-kernel.sh $(OUT)/base/linux $(OUT)/base/out/$(VARIANT) $(VARIANT)
+
+headers:
+	$(MAKE) -s -C $(KTREE) O=$(OUT)/headers-build INSTALL_HDR_PATH=$(OUT)/headers headers_install
+
+tests: headers
+	$(MAKE) -s -C tests O=$(OUT)/tests HDR=$(OUT)/headers/include KSRC=$(KTREE)
+
+# Boot a kernel with a test list: make run [VARIANT=debug] [LIST=...] [XFAIL=...]
+run: tests
+	$(S)/mkinitramfs.sh $(LIST) $(OUT)/tests $(OUT)/run.cpio
+	$(S)/run-guest.sh $(OUT)/$(VARIANT)/arch/x86/boot/bzImage $(OUT)/run.cpio $(OUT)/logs/run.log
+	$(S)/results.sh $(OUT)/logs/run.log $(XFAIL) $(VARIANT)
+
+run-base: tests
+	$(S)/mkinitramfs.sh $(LIST) $(OUT)/tests $(OUT)/run-base.cpio
+	$(S)/run-guest.sh $(OUT)/base/out/$(VARIANT)/arch/x86/boot/bzImage $(OUT)/run-base.cpio $(OUT)/logs/run-base.log
+	$(S)/results.sh $(OUT)/logs/run-base.log tests/expect/base.xfail base
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# check.sh: everything `make check` runs. Build failures stop at once; test
+# stages all run so one pass shows every failure. Ends with the closing line
+# "N passed, N failed, N skipped".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+S=$TOP/scripts
+LOGS=$OUT/logs
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.counts
+t0=$(date +%s)
+stage() { printf '\n### %s (%ds)\n' "$1" $(($(date +%s) - t0)); }
+failed=()
+
+# A non-test gate: counts as one pass or one fail.
+gate() {
+	local name=$1; shift
+	if "$@"; then echo "1 0 0 0" >"$LOGS/$name.counts"
+	else echo "0 1 0 0" >"$LOGS/$name.counts"; failed+=("$name"); fi
+}
+
+# Boot KERNEL with LIST, judge it against XFAIL.
+guest() {
+	local name=$1 kernel=$2 list=$3 xfail=$4
+	"$S/mkinitramfs.sh" "$list" "$OUT/tests" "$OUT/$name.cpio"
+	local ok=1
+	rm -f "$LOGS/$name.log.counts"
+	"$S/run-guest.sh" "$kernel" "$OUT/$name.cpio" "$LOGS/$name.log" || ok=0
+	"$S/results.sh" "$LOGS/$name.log" "$xfail" "$name" || ok=0
+	[ -f "$LOGS/$name.log.counts" ] || echo "0 1 0 0" >"$LOGS/$name.log.counts"
+	[ $ok = 1 ] || failed+=("$name")
+}
+
+stage "dependencies"
+"$S/deps.sh"
+stage "base and work tree"
+"$S/mktree.sh"
+stage "series round trip"
+gate roundtrip "$S/roundtrip.sh"
+stage "checkpatch --strict"
+gate checkpatch "$S/checkpatch.sh"
+stage "patched kernel"
+"$S/build-kernel.sh" "$KTREE" "$OUT/test" test
+stage "tests"
+make -s -C "$KTREE" O="$OUT/headers-build" INSTALL_HDR_PATH="$OUT/headers" headers_install >/dev/null ||
+	die "headers_install failed"
+make -s -C "$TOP/tests" O="$OUT/tests" HDR="$OUT/headers/include" KSRC="$KTREE" >/dev/null ||
+	die "test build failed"
+stage "patched kernel: tests"
+guest patched "$OUT/test/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/patched.xfail"
+stage "unpatched base kernel"
+"$S/base-tree.sh"
+"$S/build-kernel.sh" "$OUT/base/linux" "$OUT/base/out/test" test
+stage "unpatched base: the feature tests must fail there"
+guest base "$OUT/base/out/test/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/base.xfail"
+
+stage "summary"
+read -r p f s x < <(cat "$LOGS"/*.counts | awk '{ p += $1; f += $2; s += $3; x += $4 } END { print p, f, s, x }')
+echo "expected failures: $x (listed in tests/expect/*.xfail, each failing the expected way)"
+[ ${#failed[@]} = 0 ] || echo "failed stages: ${failed[*]}"
+echo "time: $(($(date +%s) - t0)) s"
+echo "$p passed, $f failed, $((s + x)) skipped"
+[ "$f" = 0 ]
