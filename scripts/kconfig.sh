@@ -19,7 +19,8 @@ mkdir -p "$obj"
 make -s -C "$src" O="$obj" tinyconfig >/dev/null
 (cd "$src" && scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" "${files[@]}") >"$obj/kconfig.log" 2>&1 ||
 	die "merge_config failed: see $obj/kconfig.log"
-make -s -C "$src" O="$obj" olddefconfig >/dev/null
+make -s -C "$src" O="$obj" olddefconfig >>"$obj/kconfig.log" 2>&1 ||
+	die "olddefconfig failed: see $obj/kconfig.log"
 
 bad=0
 while IFS= read -r line; do

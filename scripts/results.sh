@@ -19,7 +19,7 @@ say() { printf '  %-7s %-28s %s\n' "$1" "$2" "${3:-}"; }
 declare -A xpat xwhy
 if [ -f "$xfail" ]; then
 	while IFS='|' read -r name pat why; do
-		name=$(echo "$name" | xargs)
+		name=$(echo "$name" | sed -e "s/^[[:space:]]*//" -e "s/[[:space:]]*$//")
 		case $name in ''|\#*) continue ;; esac
 		xpat[$name]=$(echo "$pat" | sed -e 's/^ *//' -e 's/ *$//')
 		xwhy[$name]=$(echo "$why" | sed -e 's/^ *//' -e 's/ *$//')
@@ -49,7 +49,7 @@ while IFS= read -r line; do
 		fail=$((fail + 1)); say FAIL "$name" "$note (expected to fail with '${xpat[$name]}', failed otherwise)"
 	else
 		fail=$((fail + 1)); say FAIL "$name" "$note"
-		echo "$out" | grep -E '^# (not ok|Bail out|.*(FAIL|fail|error|Error))' | head -n 5 | sed 's/^/          /'
+		echo "$out" | grep -E '^# (not ok|Bail out|.*(FAIL|fail|error|Error))' | head -n 5 | sed 's/^/          /' || true
 	fi
 done <"$log"
 got=${#seen[@]}

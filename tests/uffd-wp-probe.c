@@ -20,8 +20,10 @@
 struct handler {
 	int uffd;
 	int wp_msgs, other_msgs;
+	int unprotect_err;
 	char seen;		/* the byte in the page when the message came */
 	char *page;
+	size_t page_size;
 };
 
 static void *handle(void *arg)
@@ -40,7 +42,7 @@ static void *handle(void *arg)
 		h->other_msgs++;
 	}
 	/* Resolve whatever came, so the writer can go on. */
-	uffd_wp(h->uffd, h->page, getpagesize(), false);
+	h->unprotect_err = uffd_wp(h->uffd, h->page, h->page_size, false);
 	return NULL;
 }
 
@@ -84,11 +86,14 @@ int main(int argc, char **argv)
 
 	h.uffd = uffd;
 	h.page = m.addr;
+	h.page_size = m.page;
 	pthread_create(&thread, NULL, handle, &h);
 	*(volatile char *)m.addr = 'b';
 	pthread_join(thread, NULL);
-	tap_result(!err && h.wp_msgs == 1 && h.other_msgs == 0 && h.seen == 'a' && m.addr[0] == 'b',
-		   "write to a protected page: %d WP message(s), %d other, data %s",
-		   h.wp_msgs, h.other_msgs, m.addr[0] == 'b' ? "ok" : "LOST");
+	tap_result(!err && h.wp_msgs == 1 && h.other_msgs == 0 && h.seen == 'a' &&
+		   !h.unprotect_err && m.addr[0] == 'b',
+		   "write to a protected page: %d WP message(s), %d other, unprotect %s, data %s",
+		   h.wp_msgs, h.other_msgs, h.unprotect_err ? strerrorname_np(-h.unprotect_err) : "ok",
+		   m.addr[0] == 'b' ? "ok" : "LOST");
 	tap_exit();
 }
