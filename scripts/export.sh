@@ -19,7 +19,7 @@ tmp=$(mktemp -d "$PATCHES/.export.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 if [ "$n" -gt 0 ]; then
-	git -C "$KTREE" -c diff.noprefix=false -c format.signature= \
+	git -C "$KTREE" -c diff.noprefix=false -c format.signature= -c core.abbrev=12 \
 		format-patch -q --zero-commit --no-signature --no-renames \
 		--subject-prefix=PATCH -o "$tmp" "$range"
 	[ "$(find "$tmp" -name '*.patch' | wc -l)" = "$n" ] ||
