@@ -6,11 +6,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 allow=$PATCHES/checkpatch-allow
+# checkpatch runs "python scripts/spdxcheck.py", which needs Debian's python3
+# (python3-ply), not whatever python comes first on PATH.
+shim=$OUT/python-shim
+mkdir -p "$shim"
+ln -sf /usr/bin/python3 "$shim/python"
 bad=0 n=0
 while read -r p; do
 	n=$((n + 1))
 	name=$(basename "$p")
-	out=$(cd "$KTREE" && /usr/bin/perl scripts/checkpatch.pl --strict --show-types --terse "$p" || true)
+	out=$(cd "$KTREE" && PATH=$shim:/usr/bin:$PATH /usr/bin/perl scripts/checkpatch.pl --strict --show-types --terse "$p" || true)
 	while IFS= read -r line; do
 		[[ $line =~ :\ (ERROR|WARNING|CHECK):([A-Z_]+): ]] || continue
 		kind=${BASH_REMATCH[1]} type=${BASH_REMATCH[2]}

@@ -4,7 +4,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev rsync cpio kmod
-	git xz-utils ccache sparse
+	git xz-utils ccache sparse python3-ply python3-git
 	qemu-system-x86 busybox-static
 	gnuplot-nox
 )

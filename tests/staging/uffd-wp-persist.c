@@ -99,6 +99,7 @@
 #define EVENT_TIMEOUT	5		/* s, for a uffd event to be logged */
 #define MAX_MSGS	64		/* uffd messages logged per case */
 #define NO_TRAP		(-1)		/* write_check(): no message expected */
+/* Where a hugetlbfs is mounted: $HUGETLBFS_DIR, or this */
 #define HUGETLBFS_DIR	"/mnt/huge"
 #define SHMEM_ENABLED	"/sys/kernel/mm/transparent_hugepage/shmem_enabled"
 
@@ -930,13 +931,14 @@ static int setup_sysv(struct area *a)
 
 static int setup_hugetlbfs_flags(struct area *a, int flags)
 {
+	const char *dir = getenv("HUGETLBFS_DIR") ?: HUGETLBFS_DIR;
 	struct statfs st;
 
-	if (statfs(HUGETLBFS_DIR, &st))
+	if (statfs(dir, &st))
 		return -errno;
 	if (st.f_type != HUGETLBFS_MAGIC)
 		return -ENODEV;	/* not a hugetlbfs mount */
-	return setup_file(a, HUGETLBFS_DIR, flags);
+	return setup_file(a, dir, flags);
 }
 
 static int setup_hugetlbfs(struct area *a)
@@ -1926,6 +1928,9 @@ out:
  * can; else the reason, with *failed set when that is an error rather than
  * a missing feature or resource.
  */
+/* -r: the types asked for must support uffd-wp */
+static bool require_wp;
+
 static const char *probe_type(const struct mem_type *t, bool *failed)
 {
 	static char reason[200];
@@ -1962,6 +1967,8 @@ static const char *probe_type(const struct mem_type *t, bool *failed)
 	if (err == -EINVAL) {
 		snprintf(reason, sizeof(reason),
 			 "UFFDIO_REGISTER MODE_WP: EINVAL (no uffd-wp for %s here)", t->name);
+		/* With -r the kernel under test must support the type */
+		*failed = require_wp;
 		return reason;
 	}
 	snprintf(reason, sizeof(reason), "UFFDIO_REGISTER MODE_WP: %s", strerror(-err));
@@ -2005,6 +2012,18 @@ static void print_environment(void)
 		       meminfo("HugePages_Free:"));
 }
 
+static void usage(const char *prog)
+{
+	unsigned int j;
+
+	fprintf(stderr, "usage: %s [-r] [TYPE...]\n"
+		"  -r  require uffd-wp on every TYPE: EINVAL fails instead of skipping\ntypes:",
+		prog);
+	for (j = 0; j < NR_TYPES; j++)
+		fprintf(stderr, " %s", types[j].name);
+	fprintf(stderr, "\n");
+}
+
 int main(int argc, char **argv)
 {
 	const struct mem_type *selected[NR_TYPES];
@@ -2016,13 +2035,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	page_size = sysconf(_SC_PAGESIZE);
 	for (i = 1; i < (unsigned int)argc; i++) {
+		if (!strcmp(argv[i], "-r")) {
+			require_wp = true;
+			continue;
+		}
 		for (j = 0; j < NR_TYPES && strcmp(argv[i], types[j].name); j++)
 			;
 		if (j == NR_TYPES) {
-			fprintf(stderr, "usage: %s [TYPE...]\ntypes:", argv[0]);
-			for (j = 0; j < NR_TYPES; j++)
-				fprintf(stderr, " %s", types[j].name);
-			fprintf(stderr, "\n");
+			usage(argv[0]);
 			return KSFT_FAIL;
 		}
 		selected[nsel++] = &types[j];
