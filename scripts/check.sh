@@ -51,6 +51,10 @@ stage "rig self-check: the judge must catch a failure, a timeout, a splat"
 gate rig-selfcheck "$S/rig-selfcheck.sh" "$OUT/test/arch/x86/boot/bzImage"
 stage "patched kernel: tests"
 guest patched "$OUT/test/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/patched.xfail"
+stage "debug kernel (lockdep, DEBUG_VM, DEBUG_PAGEALLOC, ...)"
+"$S/build-kernel.sh" "$KTREE" "$OUT/debug" debug
+stage "debug kernel: tests"
+guest debug "$OUT/debug/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/patched.xfail"
 stage "unpatched base kernel"
 "$S/base-tree.sh"
 "$S/build-kernel.sh" "$OUT/base/linux" "$OUT/base/out/test" test
