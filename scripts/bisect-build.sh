@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# bisect-build.sh [VARIANT]: every patch of the series, in order, must build.
+# Builds the directories the series touches (mm/ fs/ kernel/ arch/x86/mm/)
+# at each patch, and the whole bzImage at the last one, in a separate
+# checkout (out/bisect/linux) laid out like the work tree to share ccache.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:-test}
+src=$OUT/bisect/linux obj=$OUT/bisect/out/$variant
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
+
+[ -d "$src/.git" ] || git clone -q --no-checkout "$KTREE" "$src"
+git -C "$src" fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"
+commits=$(git -C "$KTREE" rev-list --reverse "$BASE_TAG..HEAD")
+n=0 total=$(echo "$commits" | wc -l)
+for c in $commits; do
+	n=$((n + 1))
+	git -C "$src" checkout -q --detach "$c"
+	subject=$(git -C "$src" log -1 --format=%s)
+	"$TOP/scripts/kconfig.sh" "$src" "$obj" "$variant"
+	targets=(mm/ fs/ kernel/ arch/x86/mm/)
+	[ "$n" = "$total" ] && targets=(bzImage)
+	start=$(date +%s)
+	if ! make -C "$src" O="$obj" -j"$(nproc)" CC="ccache gcc" "${targets[@]}" >"$obj/bisect-$n.log" 2>&1; then
+		grep -E 'error' "$obj/bisect-$n.log" | head -n 5 >&2 || true
+		die "patch $n/$total does not build: $subject (log: $obj/bisect-$n.log)"
+	fi
+	w=$(grep -c 'warning:' "$obj/bisect-$n.log" || true)
+	[ "$w" = 0 ] || die "patch $n/$total adds $w compiler warning(s): $subject (log: $obj/bisect-$n.log)"
+	note "$n/$total ok ($(($(date +%s) - start)) s, ${targets[*]}): $subject"
+done
