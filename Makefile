@@ -11,7 +11,7 @@ LIST ?= tests/lists/check.list
 XFAIL ?= tests/expect/patched.xfail
 
 .PHONY: all check demo deps base tree export roundtrip checkpatch kernel \
-	base-kernel headers tests run run-base check-distro clean
+	base-kernel headers tests run run-base check-distro bisect clean
 
 all: kernel tests
 
@@ -63,6 +63,10 @@ run-base: tests
 	$(S)/mkinitramfs.sh $(LIST) $(OUT)/tests $(OUT)/run-base.cpio
 	$(S)/run-guest.sh $(OUT)/base/out/$(VARIANT)/arch/x86/boot/bzImage $(OUT)/run-base.cpio $(OUT)/logs/run-base.log
 	$(S)/results.sh $(OUT)/logs/run-base.log tests/expect/base.xfail base
+
+# Every patch of the series, in order, must build (no new warnings).
+bisect:
+	$(S)/bisect-build.sh
 
 # The same list on Debian's 5.10 and on bookworm's 6.1 (upstream's implementation).
 check-distro: tests
