@@ -40,6 +40,8 @@ stage "series round trip"
 gate roundtrip "$S/roundtrip.sh"
 stage "checkpatch --strict"
 gate checkpatch "$S/checkpatch.sh"
+stage "bisect: every patch builds in order, no new warning"
+gate bisect "$S/bisect-build.sh"
 stage "patched kernel"
 "$S/build-kernel.sh" "$KTREE" "$OUT/test" test
 stage "tests"
