@@ -72,9 +72,7 @@ int main(int argc, char **argv)
 	tap_result(!err, "register MODE_WP on %s%s%s", m.name,
 		   err ? ": " : "", err ? strerrorname_np(-err) : "");
 	if (err) {
-		tap_skip("no registration: WRITEPROTECT ioctl");
-		tap_skip("no registration: write-protect");
-		tap_skip("no registration: WP message");
+		tap_skip_rest("no registration");
 		tap_exit();
 	}
 	tap_result(ioctls & (1ULL << _UFFDIO_WRITEPROTECT),

@@ -42,9 +42,7 @@ int main(int argc, char **argv)
 	tap_result(!err, "register MODE_WP and protect %s%s%s", m.name,
 		   err ? ": " : "", err ? strerrorname_np(-err) : "");
 	if (err) {
-		tap_skip("no protection to drop");
-		tap_skip("no protection to drop");
-		tap_skip("no protection to drop");
+		tap_skip_rest("no protection to drop");
 		tap_exit();
 	}
 
