@@ -11,7 +11,7 @@ LIST ?= tests/lists/check.list
 XFAIL ?= tests/expect/patched.xfail
 
 .PHONY: all check demo deps base tree export roundtrip checkpatch kernel \
-	base-kernel headers tests run run-base check-distro bisect clean
+	base-kernel headers tests run run-base check-distro bisect bisect-boot cross clean
 
 all: kernel tests
 
@@ -67,6 +67,15 @@ run-base: tests
 # Every patch of the series, in order, must build (no new warnings).
 bisect:
 	$(S)/bisect-build.sh
+
+# Every patch builds a bzImage and boots (slow: one build per patch)
+bisect-boot: tests
+	$(S)/bisect-boot.sh
+
+# The touched code must build for i386 and arm64 too
+cross:
+	$(S)/cross-build.sh i386
+	$(S)/cross-build.sh arm64
 
 # The same list on Debian's 5.10 and on bookworm's 6.1 (upstream's implementation).
 check-distro: tests

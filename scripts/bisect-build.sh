@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bisect-build.sh [VARIANT]: every patch of the series, in order, must build.
-# Builds the directories the series touches (mm/ fs/ kernel/ arch/x86/mm/)
+# Builds the directories the series touches (mm/ fs/ kernel/ ipc/ arch/x86/mm/)
 # at each patch, and the whole bzImage at the last one, in a separate
 # checkout (out/bisect/linux) laid out like the work tree to share ccache.
 set -euo pipefail
@@ -19,7 +19,7 @@ for c in $commits; do
 	git -C "$src" checkout -q --detach "$c"
 	subject=$(git -C "$src" log -1 --format=%s)
 	"$TOP/scripts/kconfig.sh" "$src" "$obj" "$variant"
-	targets=(mm/ fs/ kernel/ arch/x86/mm/)
+	targets=(mm/ fs/ kernel/ ipc/ arch/x86/mm/)
 	[ "$n" = "$total" ] && targets=(bzImage)
 	start=$(date +%s)
 	if ! make -C "$src" O="$obj" -j"$(nproc)" CC="ccache gcc" "${targets[@]}" >"$obj/bisect-$n.log" 2>&1; then

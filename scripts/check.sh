@@ -42,6 +42,9 @@ stage "checkpatch --strict"
 gate checkpatch "$S/checkpatch.sh"
 stage "bisect: every patch builds in order, no new warning"
 gate bisect "$S/bisect-build.sh"
+stage "other architectures: i386 and arm64 build the touched code, no warning"
+gate cross-i386 "$S/cross-build.sh" i386
+gate cross-arm64 "$S/cross-build.sh" arm64
 stage "patched kernel"
 "$S/build-kernel.sh" "$KTREE" "$OUT/test" test
 stage "tests"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# bisect-boot.sh [FIRST]: every patch of the series, in order, builds a
+# bzImage of the test config and boots it: the guest must reach /init, run
+# the smoke list (tests/lists/smoke.list: the anonymous uffd tests, which
+# pass at every patch) and show no kernel splat. Slow (a kernel build per
+# patch): not part of `make check`, whose bisect stage builds only the
+# touched directories of the patches in between. FIRST skips earlier ones.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+first=${1:-1}
+src=$OUT/bisect/linux obj=$OUT/bisect/out/test
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
+
+[ -d "$src/.git" ] || git clone -q --no-checkout "$KTREE" "$src"
+git -C "$src" fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"
+"$TOP/scripts/mkinitramfs.sh" "$TOP/tests/lists/smoke.list" "$OUT/tests" "$OUT/smoke.cpio"
+commits=$(git -C "$KTREE" rev-list --reverse "$BASE_TAG..HEAD")
+n=0 total=$(echo "$commits" | wc -l)
+for c in $commits; do
+	n=$((n + 1))
+	[ "$n" -ge "$first" ] || continue
+	git -C "$src" checkout -q --detach "$c"
+	subject=$(git -C "$src" log -1 --format=%s)
+	"$TOP/scripts/kconfig.sh" "$src" "$obj" test
+	start=$(date +%s)
+	make -C "$src" O="$obj" -j"$(nproc)" CC="ccache gcc" bzImage >"$obj/boot-$n.log" 2>&1 ||
+		die "patch $n/$total does not build: $subject (log: $obj/boot-$n.log)"
+	log=$OUT/logs/bisect-boot-$n.log
+	"$TOP/scripts/run-guest.sh" "$obj/arch/x86/boot/bzImage" "$OUT/smoke.cpio" "$log" 300 &&
+		"$TOP/scripts/results.sh" "$log" "$TOP/tests/expect/none.xfail" "patch-$n" >/dev/null ||
+		die "patch $n/$total does not boot and pass the smoke tests: $subject (log: $log)"
+	note "$n/$total boots ($(($(date +%s) - start)) s): $subject"
+done
