@@ -52,6 +52,7 @@ headers:
 
 tests: headers
 	$(MAKE) -s -C tests O=$(OUT)/tests HDR=$(OUT)/headers/include KSRC=$(KTREE)
+	$(MAKE) -s -C snap O=$(OUT)/tests HDR=$(OUT)/headers/include
 
 # Boot a kernel with a test list: make run [VARIANT=debug] [LIST=...] [XFAIL=...]
 run: tests

@@ -52,6 +52,8 @@ make -s -C "$KTREE" O="$OUT/headers-build" INSTALL_HDR_PATH="$OUT/headers" heade
 	die "headers_install failed"
 make -s -C "$TOP/tests" O="$OUT/tests" HDR="$OUT/headers/include" KSRC="$KTREE" >/dev/null ||
 	die "test build failed"
+make -s -C "$TOP/snap" O="$OUT/tests" HDR="$OUT/headers/include" >/dev/null ||
+	die "uffd-snap build failed"
 stage "rig self-check: the judge must catch a failure, a timeout, a splat"
 gate rig-selfcheck "$S/rig-selfcheck.sh" "$OUT/test/arch/x86/boot/bzImage"
 stage "patched kernel: tests"

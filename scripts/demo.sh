@@ -9,6 +9,7 @@ mkdir -p "$OUT/logs"
 "$S/build-kernel.sh" "$KTREE" "$OUT/test" test
 make -s -C "$KTREE" O="$OUT/headers-build" INSTALL_HDR_PATH="$OUT/headers" headers_install >/dev/null
 make -s -C "$TOP/tests" O="$OUT/tests" HDR="$OUT/headers/include" KSRC="$KTREE" >/dev/null
+make -s -C "$TOP/snap" O="$OUT/tests" HDR="$OUT/headers/include" >/dev/null
 "$S/mkinitramfs.sh" "$TOP/tests/lists/demo.list" "$OUT/tests" "$OUT/demo.cpio"
 log=$OUT/logs/demo.log
 note "booting the patched kernel (QEMU TCG); serial log: ${log#"$TOP"/}"
@@ -28,6 +29,16 @@ while IFS= read -r line; do
 		printf '  %-16s %s\n' "$kind" "not supported (UFFDIO_REGISTER MODE_WP: ${why:-failed})"
 	fi
 done <"$log"
+
+# The live snapshots: uffd-snap's table for each memory type.
+echo
+echo "live snapshots (uffd-snap: writers and a zapping thread run throughout):"
+grep -m1 '^# type ' "$log" | sed 's/^# /  /'
+grep -E '^# (anon|memfd|hugetlbfs)[a-z-]* +[0-9]+ ' "$log" | sed 's/^# /  /'
+grep -E '^# (anon|memfd|hugetlbfs)[a-z-]* +wp faults' "$log" | sed 's/^# /  /'
+bad=$(grep -cE '^not ok [0-9]+ selftests: uffd: snap-' "$log" || true)
+[ "$bad" = 0 ] || die "$bad snapshot(s) not VERIFIED: see $log"
+
 # The kernel must not have complained while doing it.
 "$S/results.sh" "$log" /dev/null demo >/dev/null || {
 	[ -f "$log.splat" ] && die "the kernel log has a splat: $log.splat"
