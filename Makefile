@@ -73,10 +73,11 @@ bisect:
 bisect-boot: tests
 	$(S)/bisect-boot.sh
 
-# The touched code must build for i386 and arm64 too
+# The touched code must build for i386, arm64 and s390 too
 cross:
 	$(S)/cross-build.sh i386
 	$(S)/cross-build.sh arm64
+	$(S)/cross-build.sh s390
 
 # The same list on Debian's 5.10 and on bookworm's 6.1 (upstream's implementation).
 check-distro: tests

@@ -9,14 +9,16 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 first=${1:-1}
+[[ $first =~ ^[1-9][0-9]*$ ]] || die "usage: bisect-boot.sh [FIRST patch number]"
+mkdir -p "$OUT/logs"
 src=$OUT/bisect/linux obj=$OUT/bisect/out/test
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
 
 [ -d "$src/.git" ] || git clone -q --no-checkout "$KTREE" "$src"
 git -C "$src" fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"
 "$TOP/scripts/mkinitramfs.sh" "$TOP/tests/lists/smoke.list" "$OUT/tests" "$OUT/smoke.cpio"
 commits=$(git -C "$KTREE" rev-list --reverse "$BASE_TAG..HEAD")
 n=0 total=$(echo "$commits" | wc -l)
+[ "$first" -le "$total" ] || die "there are only $total patches"
 for c in $commits; do
 	n=$((n + 1))
 	[ "$n" -ge "$first" ] || continue
@@ -28,7 +30,7 @@ for c in $commits; do
 		die "patch $n/$total does not build: $subject (log: $obj/boot-$n.log)"
 	log=$OUT/logs/bisect-boot-$n.log
 	"$TOP/scripts/run-guest.sh" "$obj/arch/x86/boot/bzImage" "$OUT/smoke.cpio" "$log" 300 &&
-		"$TOP/scripts/results.sh" "$log" "$TOP/tests/expect/none.xfail" "patch-$n" >/dev/null ||
+		"$TOP/scripts/results.sh" "$log" /dev/null "patch-$n" ||
 		die "patch $n/$total does not boot and pass the smoke tests: $subject (log: $log)"
 	note "$n/$total boots ($(($(date +%s) - start)) s): $subject"
 done

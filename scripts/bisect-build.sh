@@ -8,7 +8,6 @@ set -euo pipefail
 
 variant=${1:-test}
 src=$OUT/bisect/linux obj=$OUT/bisect/out/$variant
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
 
 [ -d "$src/.git" ] || git clone -q --no-checkout "$KTREE" "$src"
 git -C "$src" fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"

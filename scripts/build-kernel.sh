@@ -5,10 +5,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 src=$(realpath "$1") obj=$(realpath -m "$2") variant=$3
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
-# Paths are rewritten relative to the build dir, so base and patched trees
-# laid out alike (src/../out/VARIANT) share cache entries.
-export CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export KBUILD_BUILD_TIMESTAMP='2024-08-01' KBUILD_BUILD_USER=uffd KBUILD_BUILD_HOST=workbench
 
 mkdir -p "$obj"

@@ -42,9 +42,10 @@ stage "checkpatch --strict"
 gate checkpatch "$S/checkpatch.sh"
 stage "bisect: every patch builds in order, no new warning"
 gate bisect "$S/bisect-build.sh"
-stage "other architectures: i386 and arm64 build the touched code, no warning"
+stage "other architectures: i386, arm64 and s390 build the touched code, no warning"
 gate cross-i386 "$S/cross-build.sh" i386
 gate cross-arm64 "$S/cross-build.sh" arm64
+gate cross-s390 "$S/cross-build.sh" s390
 stage "patched kernel"
 "$S/build-kernel.sh" "$KTREE" "$OUT/test" test
 stage "tests"
@@ -65,6 +66,8 @@ guest debug "$OUT/debug/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$T
 stage "unpatched base kernel"
 "$S/base-tree.sh"
 "$S/build-kernel.sh" "$OUT/base/linux" "$OUT/base/out/test" test
+stage "sparse: no new warning in the touched files"
+gate sparse "$S/sparse-diff.sh"
 stage "unpatched base: the feature tests must fail there"
 guest base "$OUT/base/out/test/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/base.xfail"
 

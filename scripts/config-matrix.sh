@@ -14,12 +14,11 @@ variants=(
 	"no-hugetlbfs: HUGETLBFS"
 	"no-thp: TRANSPARENT_HUGEPAGE"
 	"no-shmem: SHMEM"
-	"no-migration: MIGRATION NUMA_BALANCING COMPACTION CMA MEMORY_HOTREMOVE"
+	"no-migration: MIGRATION NUMA_BALANCING COMPACTION CMA MEMORY_HOTREMOVE TRANSPARENT_HUGEPAGE"
 	"no-numa: NUMA"
 	"allnoconfig:"
 )
 dirs=(mm/ fs/ kernel/ ipc/ arch/x86/mm/)
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
 
 rc=0
 for v in "${variants[@]}"; do

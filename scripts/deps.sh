@@ -7,7 +7,7 @@ pkgs=(
 	git xz-utils ccache sparse python3-ply python3-git
 	qemu-system-x86 busybox-static
 	gnuplot-nox
-	gcc-aarch64-linux-gnu
+	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu
 )
 
 missing=()

@@ -23,13 +23,20 @@ make -s -C "$src" O="$obj" olddefconfig >>"$obj/kconfig.log" 2>&1 ||
 	die "olddefconfig failed: see $obj/kconfig.log"
 
 # Options the series adds are only checked where the tree defines them
-# (the unpatched base is configured from the same fragments).
+# (the unpatched base and early patches are configured from the same
+# fragments); any other option a tree does not know is a mistake.
+series_only="PTE_MARKER PTE_MARKER_UFFD_WP PTE_MARKER_KUNIT_TEST"
 known=$(find "$src" -name 'Kconfig*' -exec sed -n 's/^[[:space:]]*\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Z0-9_]*\).*/\2/p' {} + | sort -u)
 bad=0
 while IFS= read -r line; do
 	grep -qxF "$line" "$obj/.config" && continue
 	sym=${line%%=*}
-	grep -qxF "${sym#CONFIG_}" <<<"$known" || continue
+	if ! grep -qxF "${sym#CONFIG_}" <<<"$known"; then
+		[[ " $series_only " == *" ${sym#CONFIG_} "* ]] && continue
+		echo "kconfig.sh: $variant: $sym is not an option of this kernel" >&2
+		bad=1
+		continue
+	fi
 	echo "kconfig.sh: $variant: requested '$line' but got '$(grep -E "^(# )?${line%%=*}[= ]" "$obj/.config" || echo unset)'" >&2
 	bad=1
 done < <(cat "${files[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=')

@@ -58,3 +58,8 @@ apt_private() {
 	fi
 	apt-get "${opts[@]}" -qq "$@"
 }
+
+# ccache for every kernel build: shared between the base and the work tree
+# (laid out alike, paths rewritten relative to $TOP), kept outside the clone.
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}

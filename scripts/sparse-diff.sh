@@ -13,7 +13,11 @@ base_src=$OUT/base/linux base_obj=$OUT/base/out/test
 [ -f "$base_obj/vmlinux" ] && [ -f "$OUT/test/vmlinux" ] ||
 	die "build the patched and the base kernel first (make kernel base-kernel)"
 
-files=$(git -C "$KTREE" diff --name-only "$BASE_TAG..HEAD" -- '*.c' | grep -v '^tools/' || true)
+files=$(git -C "$KTREE" diff --name-only "$BASE_TAG..HEAD" -- '*.c') ||
+	die "cannot list the files the series touches"
+files=$(grep -v '^tools/' <<<"$files" || true)
+[ -n "$files" ] || die "the series touches no C file?"
+mkdir -p "$OUT/logs"
 # sparse_run SRC OBJ: normalized warnings of the touched files built in OBJ
 sparse_run() {
 	local src=$1 obj=$2 objs=() f
@@ -21,11 +25,12 @@ sparse_run() {
 		[ -f "$src/$f" ] && [ -f "$obj/${f%.c}.o" ] && objs+=("${f%.c}.o")
 	done
 	[ ${#objs[@]} = 0 ] && return
-	make -C "$src" O="$obj" C=2 CHECK="sparse" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" 2>&1 |
-		grep -E ':[0-9]+:[0-9]+: (warning|error):' |
+	local log=$OUT/logs/sparse-$(basename "$obj").log
+	make -C "$src" O="$obj" C=2 CHECK="sparse" CC="ccache gcc" -j"$(nproc)" "${objs[@]}" >"$log" 2>&1 ||
+		die "sparse run in $obj failed: see $log"
+	{ grep -E ':[0-9]+:[0-9]+: (warning|error):' "$log" || true; } |
 		sed -E 's#^.*/((mm|fs|ipc|kernel|include|arch|lib)/)#\1#; s/:[0-9]+:[0-9]+:/:/' | sort
 }
-export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache} CCACHE_BASEDIR=$TOP CCACHE_NOHASHDIR=true
 sparse_run "$base_src" "$base_obj" >"$OUT/logs/sparse-base.txt"
 sparse_run "$KTREE" "$OUT/test" >"$OUT/logs/sparse-patched.txt"
 new=$(comm -13 "$OUT/logs/sparse-base.txt" "$OUT/logs/sparse-patched.txt")

@@ -42,53 +42,40 @@ static void usage(FILE *f)
 		"exit: 0 verified, 1 mismatch or error, 2 write-protect not supported\n");
 }
 
-static int parse_types(const char *arg, unsigned int *kinds)
+/*
+ * Parses a comma-separated list of names out of @names[@n] into the bit mask
+ * *@mask ("all" sets every bit where @allow_all). An unknown name or an
+ * empty list is an error, reported as a @what.
+ */
+static int parse_set(const char *arg, const char *const *names, int n, bool allow_all,
+		     const char *what, unsigned int *mask)
 {
 	char *copy = strdup(arg), *save = NULL, *t;
 	int ret = 0;
 
-	*kinds = 0;
+	*mask = 0;
 	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int k;
+		int i;
 
-		if (!strcmp(t, "all")) {
-			*kinds = (1U << MEM_NR_KINDS) - 1;
+		if (allow_all && !strcmp(t, "all")) {
+			*mask = (1U << n) - 1;
 			continue;
 		}
-		for (k = 0; k < MEM_NR_KINDS; k++)
-			if (!strcmp(t, mem_kind_names[k]))
+		for (i = 0; i < n; i++)
+			if (!strcmp(t, names[i]))
 				break;
-		if (k == MEM_NR_KINDS) {
-			fprintf(stderr, "uffd-snap: unknown memory type '%s'\n", t);
+		if (i == n) {
+			fprintf(stderr, "uffd-snap: unknown %s '%s'\n", what, t);
 			ret = -1;
 			break;
 		}
-		*kinds |= 1U << k;
+		*mask |= 1U << i;
 	}
 	free(copy);
-	return *kinds ? ret : -1;
-}
-
-static int parse_ops(const char *arg, unsigned int *ops)
-{
-	char *copy = strdup(arg), *save = NULL, *t;
-	int ret = 0;
-
-	*ops = 0;
-	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int op;
-
-		for (op = 0; op < OP_NR; op++)
-			if (!strcmp(t, chaos_op_names[op]))
-				break;
-		if (op == OP_NR) {
-			fprintf(stderr, "uffd-snap: unknown chaos op '%s'\n", t);
-			ret = -1;
-			break;
-		}
-		*ops |= 1U << op;
+	if (!ret && !*mask) {
+		fprintf(stderr, "uffd-snap: no %s given\n", what);
+		ret = -1;
 	}
-	free(copy);
 	return ret;
 }
 
@@ -128,7 +115,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case O_TYPE:
-			if (parse_types(optarg, &o->kinds))
+			if (parse_set(optarg, mem_kind_names, MEM_NR_KINDS, true,
+				      "memory type", &o->kinds))
 				return -1;
 			break;
 		case O_SIZE:
@@ -162,7 +150,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->seed = strtoull(optarg, NULL, 0);
 			break;
 		case O_OPS:
-			if (parse_ops(optarg, &o->ops))
+			if (parse_set(optarg, chaos_op_names, OP_NR, false, "chaos op",
+				      &o->ops))
 				return -1;
 			break;
 		case O_UNSAFE:

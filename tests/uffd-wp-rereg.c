@@ -39,9 +39,12 @@ int main(int argc, char **argv)
 	err = uffd_register(uffd, m.addr, m.len, UFFDIO_REGISTER_MODE_WP, NULL);
 	if (!err)
 		err = uffd_wp(uffd, m.addr, m.len, true);
-	tap_result(!err, "register MODE_WP and protect %s%s%s", m.name,
-		   err ? ": " : "", err ? strerrorname_np(-err) : "");
-	if (err) {
+	/* Positive control: all of it protected, populated or not */
+	for (i = 0; !err && i < NPAGES; i++)
+		wp += !!(pagemap_entry(m.addr + i * m.page) & PM_UFFD_WP);
+	tap_result(!err && wp == NPAGES, "register MODE_WP and protect %s%s%s (%d of %d uffd-wp)",
+		   m.name, err ? ": " : "", err ? strerrorname_np(-err) : "", wp, NPAGES);
+	if (err || wp != NPAGES) {
 		tap_skip_rest("no protection to drop");
 		tap_exit();
 	}
@@ -50,7 +53,7 @@ int main(int argc, char **argv)
 	tap_result(!err, "re-register MODE_MISSING only%s%s",
 		   err ? ": " : "", err ? strerrorname_np(-err) : "");
 
-	for (i = 0; i < NPAGES; i++)
+	for (wp = 0, i = 0; i < NPAGES; i++)
 		wp += !!(pagemap_entry(m.addr + i * m.page) & PM_UFFD_WP);
 	tap_result(wp == 0, "no page left uffd-wp in pagemap (%d of %d)", wp, NPAGES);
 
