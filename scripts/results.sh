@@ -36,7 +36,9 @@ while IFS= read -r line; do
 	out=$(awk -v n="$name" '$0 ~ "^# RUN " n ":" { on = 1; next }
 		on && /^(not )?ok [0-9]+ selftests: uffd: / { exit } on' "$log")
 	if [ -z "${BASH_REMATCH[1]}" ]; then
-		if [ "$note" = SKIP ]; then
+		if [ "$note" = SKIP ] && [ -n "${xpat[$name]+x}" ]; then
+			fail=$((fail + 1)); say FAIL "$name" "skipped, but expected to fail with '${xpat[$name]}'"
+		elif [ "$note" = SKIP ]; then
 			skip=$((skip + 1)); say SKIP "$name" "$(echo "$out" | grep -m1 -i 'skip' | cut -c3-)"
 		elif [ -n "${xpat[$name]+x}" ]; then
 			fail=$((fail + 1)); say XPASS "$name" "passes now: take it off ${xfail#"$TOP"/}"
