@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bisect-build.sh [VARIANT]: every patch of the series, in order, must build.
 # Builds the directories the series touches (mm/ fs/ kernel/ ipc/ arch/x86/mm/)
-# at each patch, and the whole bzImage at the last one, in a separate
+# at each patch, and the whole bzImage at the first and the last, in a separate
 # checkout (out/bisect/linux) laid out like the work tree to share ccache.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +19,7 @@ for c in $commits; do
 	subject=$(git -C "$src" log -1 --format=%s)
 	"$TOP/scripts/kconfig.sh" "$src" "$obj" "$variant"
 	targets=(mm/ fs/ kernel/ ipc/ arch/x86/mm/)
-	[ "$n" = "$total" ] && targets=(bzImage)
+	if [ "$n" = 1 ] || [ "$n" = "$total" ]; then targets=(bzImage); fi
 	start=$(date +%s)
 	if ! make -C "$src" O="$obj" -j"$(nproc)" CC="ccache gcc" "${targets[@]}" >"$obj/bisect-$n.log" 2>&1; then
 		grep -E 'error' "$obj/bisect-$n.log" | head -n 5 >&2 || true

@@ -63,13 +63,20 @@ stage "debug kernel (lockdep, DEBUG_VM, DEBUG_PAGEALLOC, ...)"
 "$S/build-kernel.sh" "$KTREE" "$OUT/debug" debug
 stage "debug kernel: tests"
 guest debug "$OUT/debug/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/patched.xfail"
+stage "kernel without CONFIG_PTE_MARKER_UFFD_WP: no feature bit, WP on shmem/hugetlbfs is EINVAL"
+"$S/build-kernel.sh" "$KTREE" "$OUT/nomarker" nomarker
+guest nomarker "$OUT/nomarker/arch/x86/boot/bzImage" "$TOP/tests/lists/nomarker.list" "$TOP/tests/expect/nomarker.xfail"
 stage "unpatched base kernel"
 "$S/base-tree.sh"
 "$S/build-kernel.sh" "$OUT/base/linux" "$OUT/base/out/test" test
-stage "sparse: no new warning in the touched files"
-gate sparse "$S/sparse-diff.sh"
 stage "unpatched base: the feature tests must fail there"
 guest base "$OUT/base/out/test/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/base.xfail"
+stage "lint: no new sparse, W=1 or kernel-doc warning in the touched files"
+gate lint "$S/lint-diff.sh"
+stage "coccinelle: no new report in the touched files"
+gate coccinelle "$S/cocci-diff.sh"
+stage "config matrix: the touched code builds with its dependencies switched off"
+gate config-matrix "$S/config-matrix.sh"
 
 stage "summary"
 read -r p f s x < <(cat "$LOGS"/*.counts | awk '{ p += $1; f += $2; s += $3; x += $4 } END { print p, f, s, x }')

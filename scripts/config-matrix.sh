@@ -3,13 +3,14 @@
 # on or touches is switched off. Each variant is the x86_64 test config with
 # options turned off (the first one is checked to be off after olddefconfig)
 # and builds the directories the series touches with no compiler warning;
-# allnoconfig builds the whole kernel. i386 and arm64: cross-build.sh.
+# allnoconfig builds the whole kernel. PTE_MARKER_UFFD_WP=n is a whole kernel
+# that check.sh boots (configs/nomarker.config); i386, arm64 and s390:
+# cross-build.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # NAME: options to turn off (the first must end up off)
 variants=(
-	"no-pte-marker-uffd-wp: PTE_MARKER_UFFD_WP"
 	"no-userfaultfd: USERFAULTFD"
 	"no-hugetlbfs: HUGETLBFS"
 	"no-thp: TRANSPARENT_HUGEPAGE"

@@ -6,7 +6,7 @@ pkgs=(
 	build-essential flex bison bc libelf-dev libssl-dev rsync cpio kmod
 	git xz-utils ccache sparse python3-ply python3-git
 	qemu-system-x86 busybox-static
-	gnuplot-nox
+	gnuplot-nox coccinelle ocaml-nox
 	gcc-aarch64-linux-gnu gcc-s390x-linux-gnu
 )
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kconfig.sh SRC OBJ VARIANT: write OBJ/.config for a variant
-# (test = tinyconfig + test.config; debug = + debug.config; kasan = + kasan.config)
-# and check that every requested option is really set.
+# (test = tinyconfig + test.config; debug = + debug.config; kasan = + kasan.config;
+# nomarker = test.config + nomarker.config) and check that every requested
+# option is really set (or, for "# CONFIG_X is not set", really off); a later
+# fragment overrides an earlier one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +12,8 @@ case $variant in
 test) frags=(test) ;;
 debug) frags=(test debug) ;;
 kasan) frags=(test debug kasan) ;;
-*) die "unknown config variant '$variant' (test, debug, kasan)" ;;
+nomarker) frags=(test nomarker) ;;
+*) die "unknown config variant '$variant' (test, debug, kasan, nomarker)" ;;
 esac
 files=()
 for f in "${frags[@]}"; do files+=("$TOP/configs/$f.config"); done
@@ -27,17 +30,27 @@ make -s -C "$src" O="$obj" olddefconfig >>"$obj/kconfig.log" 2>&1 ||
 # fragments); any other option a tree does not know is a mistake.
 series_only="PTE_MARKER PTE_MARKER_UFFD_WP PTE_MARKER_KUNIT_TEST"
 known=$(find "$src" -name 'Kconfig*' -exec sed -n 's/^[[:space:]]*\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Z0-9_]*\).*/\2/p' {} + | sort -u)
+# The requests, the last fragment's word on each option winning.
+requests=$(cat "${files[@]}" | awk '
+	/^CONFIG_[A-Z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym) }
+	/^# CONFIG_[A-Z0-9_]+ is not set$/ { sym = $2 }
+	sym != "" { if (!(sym in req)) order[n++] = sym; req[sym] = $0; sym = "" }
+	END { for (i = 0; i < n; i++) print req[order[i]] }')
 bad=0
 while IFS= read -r line; do
-	grep -qxF "$line" "$obj/.config" && continue
-	sym=${line%%=*}
+	case $line in
+	"# "*) sym=${line#"# "}; sym=${sym%" is not set"}
+		grep -q "^$sym=" "$obj/.config" || continue ;;
+	*) sym=${line%%=*}
+		grep -qxF "$line" "$obj/.config" && continue ;;
+	esac
 	if ! grep -qxF "${sym#CONFIG_}" <<<"$known"; then
 		[[ " $series_only " == *" ${sym#CONFIG_} "* ]] && continue
 		echo "kconfig.sh: $variant: $sym is not an option of this kernel" >&2
 		bad=1
 		continue
 	fi
-	echo "kconfig.sh: $variant: requested '$line' but got '$(grep -E "^(# )?${line%%=*}[= ]" "$obj/.config" || echo unset)'" >&2
+	echo "kconfig.sh: $variant: requested '$line' but got '$(grep -E "^(# )?$sym[= ]" "$obj/.config" || echo unset)'" >&2
 	bad=1
-done < <(cat "${files[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=')
+done <<<"$requests"
 [ $bad = 0 ] || die "$variant config does not hold what configs/ asks (see above)"
