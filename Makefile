@@ -1,6 +1,8 @@
 # uffd-wp for shmem and hugetlbfs on Linux 5.10: the workbench.
 #   make demo    build and boot the patched kernel, run the demo
 #   make check   every gate and test, patched kernel and unpatched base
+#   make bench   the benchmarks (QEMU TCG -icount; bench/README.md)
+#   make soak    the uffd-wp fuzzer for a long time (SOAK_OPTS=--seconds N ...)
 # Developer loop (README): make tree, edit/commit in linux/, make export.
 SHELL := /bin/bash
 S := scripts
@@ -10,7 +12,7 @@ VARIANT ?= test
 LIST ?= tests/lists/check.list
 XFAIL ?= tests/expect/patched.xfail
 
-.PHONY: all check demo deps base tree export roundtrip checkpatch kernel \
+.PHONY: all check demo bench soak deps base tree export roundtrip checkpatch kernel \
 	base-kernel headers tests run run-base check-distro bisect bisect-boot cross clean
 
 all: kernel tests
@@ -20,6 +22,16 @@ check:
 
 demo: deps tree
 	$(S)/demo.sh
+
+# Benchmarks: tables, bench/results/<date>/ (BENCH_OPTS=--quick: a smoke run)
+bench: deps tree
+	$(S)/bench.sh $(BENCH_OPTS)
+
+# The fuzzer on the debug kernel (built first) for SOAK_OPTS (scripts/soak.sh)
+soak: deps tree
+	$(S)/build-kernel.sh $(KTREE) $(OUT)/debug debug
+	$(MAKE) headers
+	$(S)/soak.sh $(SOAK_OPTS)
 
 deps:
 	$(S)/deps.sh
@@ -53,6 +65,8 @@ headers:
 tests: headers
 	$(MAKE) -s -C tests O=$(OUT)/tests HDR=$(OUT)/headers/include KSRC=$(KTREE)
 	$(MAKE) -s -C snap O=$(OUT)/tests HDR=$(OUT)/headers/include
+	$(MAKE) -s -C fuzz O=$(OUT)/tests HDR=$(OUT)/headers/include
+	$(MAKE) -s -C bench O=$(OUT)/tests HDR=$(OUT)/headers/include
 
 # Boot a kernel with a test list: make run [VARIANT=debug] [LIST=...] [XFAIL=...]
 run: tests

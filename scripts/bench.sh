@@ -7,7 +7,7 @@
 #             Debian bookworm's 6.1 (upstream's implementation)
 #   snap      uffd-snap throughput, memfd and hugetlbfs vs anon (patched)
 # Figures are guest time under -icount (instruction-proportional, nearly
-# deterministic); the same lists also run without icount (wall clock: the
+# deterministic); lighter lists also run without icount (wall clock: the
 # host's real time, noisy when the host is busy). Tables with PASS/MISS per
 # target; raw values, ratios, plots and guest logs go to
 # bench/results/<date>/ (--quick: out/bench/results-quick/).
@@ -72,28 +72,39 @@ if [ $quick = 1 ]; then
 	ov="--size-mb 16 --huge-mb 8 --reps 1 --inner 2"
 	wp="--pages 128 --huge-pages 4 --reps 1 --inner 1"
 	pr="--size-mb 32 --reps 1"
-	snap_mb=8 snap_reps=1 node_mb=2048 hugepages=64 modes=wall
+	snap_mb=8 snap_runs=1 node_mb=2048 hugepages=64 modes=wall
+	wp_wall=$wp pr_wall=$pr snap_runs_wall=1
 else
 	ov="--size-mb 1024 --huge-mb 512 --reps 3"
 	wp="--pages 8192 --huge-pages 64 --reps 5 --inner 4"
 	pr="--size-mb 4096 --reps 3"
-	snap_mb=256 snap_reps=3 node_mb=3072 hugepages=320 modes=icount
+	snap_mb=128 snap_runs=3 node_mb=3072 hugepages=320 modes=icount
 	[ $wall = 1 ] && modes="icount wall"
+	# Without icount, to keep the run under ~40 min: fewer wpfault
+	# repetitions, no populated 4 GiB protect, one snapshot run.
+	wp_wall="--pages 8192 --huge-pages 64 --reps 3 --inner 4"
+	pr_wall="--size-mb 4096 --reps 3 --only protect-unpop,pt-unpop,vmpte-unpop,unprotect-unpop"
+	snap_runs_wall=1
 fi
 # The overhead list is the same file for the patched kernel and the base.
 if has overhead; then
 	echo "overhead 36000 uffd-bench overhead $ov" >"$WORK/lists/overhead.list"
 fi
-{
-	has wpfault && echo "wpfault 36000 uffd-bench wpfault $wp"
-	has protect && echo "protect 36000 uffd-bench protect $pr"
-	if has snap; then
-		for i in $(seq 1 $snap_reps); do
-			echo "snap-$i 36000 uffd-snap demo --type anon,memfd,hugetlbfs --size-mb $snap_mb --threads 1 --seconds 0 --snap-delay 0.5 --no-chaos --no-thp --seed $i"
-		done
-	fi
-	true
-} >"$WORK/lists/uffd.list"
+# uffd_list FILE WPFAULT-ARGS PROTECT-ARGS SNAPSHOT-RUNS
+uffd_list() {
+	{
+		has wpfault && echo "wpfault 36000 uffd-bench wpfault $2"
+		has protect && echo "protect 36000 uffd-bench protect $3"
+		if has snap; then
+			for i in $(seq 1 "$4"); do
+				echo "snap-$i 36000 uffd-snap demo --type anon,memfd,hugetlbfs --size-mb $snap_mb --threads 1 --seconds 0 --snap-delay 0.5 --no-chaos --no-thp --seed $i"
+			done
+		fi
+		true
+	} >"$1"
+}
+uffd_list "$WORK/lists/uffd.list" "$wp" "$pr" $snap_runs
+uffd_list "$WORK/lists/uffd-wall.list" "$wp_wall" "$pr_wall" $snap_runs_wall
 
 # ---- the guest runs -------------------------------------------------------
 # boot MODE ROLE KERNEL LIST: one QEMU at a time; the log must be complete,
@@ -120,8 +131,10 @@ for mode in $modes; do
 		boot "$mode" base "$base" "$WORK/lists/overhead.list"
 	fi
 	if has wpfault || has protect || has snap; then
-		boot "$mode" patched "$patched" "$WORK/lists/uffd.list"
-		boot "$mode" upstream "$upstream" "$WORK/lists/uffd.list"
+		list=$WORK/lists/uffd.list
+		[ "$mode" = wall ] && [ $quick = 0 ] && list=$WORK/lists/uffd-wall.list
+		boot "$mode" patched "$patched" "$list"
+		boot "$mode" upstream "$upstream" "$list"
 	fi
 done
 

@@ -55,6 +55,8 @@ make -s -C "$TOP/tests" O="$OUT/tests" HDR="$OUT/headers/include" KSRC="$KTREE" 
 	die "test build failed"
 make -s -C "$TOP/snap" O="$OUT/tests" HDR="$OUT/headers/include" >/dev/null ||
 	die "uffd-snap build failed"
+make -s -C "$TOP/fuzz" O="$OUT/tests" HDR="$OUT/headers/include" >/dev/null ||
+	die "uffd-fuzz build failed"
 stage "rig self-check: the judge must catch a failure, a timeout, a splat"
 gate rig-selfcheck "$S/rig-selfcheck.sh" "$OUT/test/arch/x86/boot/bzImage"
 stage "patched kernel: tests"
