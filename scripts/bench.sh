@@ -14,17 +14,20 @@
 #   --quick    tiny sizes, one repetition, no icount: a smoke run that fails
 #              only on errors, never on targets
 #   --no-wall  icount runs only
+#   --report   no builds, no boots: the tables, files and plots again from
+#              the logs of the last run (out/bench/logs)
 # Prebuilt inputs (skip the builds): BENCH_PATCHED=bzImage BENCH_BASE=bzImage
 # BENCH_HDR=<installed uapi headers>. Exit: 0 done and every target met,
 # 1 an error or (without --quick) a target missed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-quick=0 wall=1 groups=overhead,wpfault,protect,snap
+quick=0 wall=1 report=0 groups=overhead,wpfault,protect,snap
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--no-wall) wall=0 ;;
+	--report) report=1 ;;
 	--only) groups=${2:?--only needs a list of groups}; shift ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
@@ -38,12 +41,21 @@ done
 
 S=$TOP/scripts
 WORK=$OUT/bench BIN=$OUT/bench/bin
-if [ $quick = 1 ]; then RES=$WORK/results-quick; else RES=$TOP/bench/results/$(date +%F); fi
-rm -rf "$WORK/logs" "$WORK/lists"
-mkdir -p "$WORK/logs" "$WORK/lists" "$RES"
-t0=$(date +%s)
+t0=$(date +%s) run_date=$(date +%F)
+if [ $report = 1 ]; then
+	# What the last run was: its options, kernels, date and duration.
+	[ -f "$WORK/logs/run-info" ] || die "no run to report on (no $WORK/logs/run-info)"
+	. "$WORK/logs/run-info"
+	run_modes=$modes
+else
+	rm -rf "$WORK/logs" "$WORK/lists"
+	mkdir -p "$WORK/logs" "$WORK/lists"
+fi
+if [ $quick = 1 ]; then RES=$WORK/results-quick; else RES=$TOP/bench/results/$run_date; fi
+mkdir -p "$RES"
 
 # ---- inputs: kernels, headers, binaries --------------------------------
+[ $report = 1 ] || {
 patched=${BENCH_PATCHED:-} base=${BENCH_BASE:-} hdr=${BENCH_HDR:-} upstream=
 if [ -z "$patched" ]; then
 	"$S/build-kernel.sh" "$KTREE" "$OUT/test" test
@@ -64,6 +76,7 @@ if [ -z "$hdr" ]; then
 fi
 make -s -C "$TOP/bench" O="$BIN" HDR="$hdr" >/dev/null || die "building bench/ failed"
 make -s -C "$TOP/snap" O="$BIN" HDR="$hdr" >/dev/null || die "building snap/ failed"
+}
 
 # ---- sizes and lists ------------------------------------------------------
 # The guest has one cpu (maxcpus=1): QEMU 7.2 hangs bringing up a second cpu
@@ -86,6 +99,7 @@ else
 	pr_wall="--size-mb 4096 --reps 3 --only protect-unpop,pt-unpop,vmpte-unpop,unprotect-unpop"
 	snap_runs_wall=1
 fi
+[ $report = 1 ] || {
 # The overhead list is the same file for the patched kernel and the base.
 if has overhead; then
 	echo "overhead 36000 uffd-bench overhead $ov" >"$WORK/lists/overhead.list"
@@ -103,8 +117,10 @@ uffd_list() {
 		true
 	} >"$1"
 }
+[ $report = 1 ] && modes=$run_modes
 uffd_list "$WORK/lists/uffd.list" "$wp" "$pr" $snap_runs
 uffd_list "$WORK/lists/uffd-wall.list" "$wp_wall" "$pr_wall" $snap_runs_wall
+}
 
 # ---- the guest runs -------------------------------------------------------
 # boot MODE ROLE KERNEL LIST: one QEMU at a time; the log must be complete,
@@ -125,7 +141,7 @@ boot() {
 	fi
 	note "$name: done in $(($(date +%s) - s)) s"
 }
-for mode in $modes; do
+[ $report = 1 ] || for mode in $modes; do
 	if has overhead; then
 		boot "$mode" patched "$patched" "$WORK/lists/overhead.list"
 		boot "$mode" base "$base" "$WORK/lists/overhead.list"
@@ -137,6 +153,11 @@ for mode in $modes; do
 		boot "$mode" upstream "$upstream" "$list"
 	fi
 done
+
+if [ $report = 0 ]; then
+	elapsed=$(($(date +%s) - t0))
+	declare -p quick groups modes run_date elapsed patched base upstream >"$WORK/logs/run-info"
+fi
 
 # ---- raw values -------------------------------------------------------------
 # raw.tsv: mode role kernel group name unit value(median) reps min max raw
@@ -190,9 +211,10 @@ verdict() {
 		ok = op == "<=" ? r <= l : r >= l; print ok ? "PASS" : "MISS" }'
 }
 summary=$RES/summary.tsv
-printf 'group\tcase\tunit\tmode\tvalue\treference\tref_value\tratio\ttarget\tverdict\n' >"$summary"
-# row GROUP CASE UNIT MODE VALUE REF REFVALUE RATIO TARGET VERDICT
-row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$summary"; }
+printf 'group\tcase\tunit\tmode\tvalue\treference\tref_value\tratio\ttarget\tverdict\tadded_instructions\n' >"$summary"
+row() {	# row GROUP CASE UNIT MODE VALUE REF REFVALUE RATIO TARGET VERDICT [ADDED]
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${@:1:10}" "${11:--}" >>"$summary"
+}
 missed=0
 judge() {	# judge VERDICT: counts misses of the icount figures
 	[ "$1" = MISS ] && missed=$((missed + 1))
@@ -205,8 +227,10 @@ primary=icount
 tables=$RES/tables.txt
 : >"$tables"
 out() { printf "$@" | tee -a "$tables"; }
-out "uffd-wp series benchmarks, %s; patched %s, base %s, upstream %s\n" "$(date +%F)" \
-	"$(basename "$patched")" "$(basename "${base:-none}")" "$(basename "${upstream:-none}")"
+release() { awk -F'\t' -v r="$1" '$2 == r { print $3; exit }' "$raw"; }
+out "uffd-wp series benchmarks, %s\nkernels: patched %s (%s), base %s (%s), upstream %s (%s)\n" "$run_date" \
+	"$(basename "${patched:-none}")" "$(release patched)" "$(basename "${base:-none}")" "$(release base)" \
+	"$(basename "${upstream:-none}")" "$(release upstream)"
 if [ $primary = icount ]; then
 	out "guest: QEMU TCG, 1 cpu, %d MiB; figures: guest time under -icount shift=0 (1 ns per instruction)%s\n" \
 		$((2 * node_mb)) "$(has_wall && echo "; wall: without icount, host real time" || true)"
@@ -215,25 +239,48 @@ else
 fi
 [ $quick = 1 ] && out "QUICK run (tiny sizes, no icount): the verdicts are not judged\n"
 
+# delta CASE BASE PATCHED: what the series adds per unit of work, in guest
+# instructions (under -icount shift=0 a nanosecond is one instruction): per
+# fault, per pte visited (mprotect visits each twice), per fork.
+delta() {
+	local c=$1 n=1 scale=1 what=fault mb hmb
+	[ $primary = icount ] || { echo -; return; }
+	mb=$(sed -n 's/.*--size-mb \([0-9]*\).*/\1/p' "$WORK/lists/overhead.list")
+	hmb=$(sed -n 's/.*--huge-mb \([0-9]*\).*/\1/p' "$WORK/lists/overhead.list")
+	case $c in
+	fault-*|refault-*) ;;
+	mprotect-hugetlb) n=$((2 * hmb / 2)) scale=1e6 what=pte ;;
+	munmap-hugetlb) n=$((hmb / 2)) scale=1e6 what=pte ;;
+	mprotect-*) n=$((2 * mb * 256)) scale=1e6 what=pte ;;
+	dontneed-*|munmap-*) n=$((mb * 256)) scale=1e6 what=pte ;;
+	fork-hugetlb) n=$((hmb / 2)) scale=1e3 what=pte ;;	# its huge ptes are copied
+	fork-*) scale=1e3 what=fork ;;
+	esac
+	awk -v p="$3" -v b="$2" -v s=$scale -v n=$n -v w=$what 'BEGIN {
+		if (p == "-" || b == "-") print "-"; else printf "%+.1f/%s\n", (p - b) * s / n, w }'
+}
 if has overhead; then
 	out "\n== overhead without userfaultfd: patched / base (target <= 1.005)\n"
-	out "%-17s %-8s %12s %12s %8s   %12s %12s %8s  %s\n" case unit base patched ratio \
-		"base wall" "patched wall" ratio verdict
+	out "%-17s %-8s %12s %12s %8s %13s   %12s %12s %8s  %s\n" case unit base patched ratio \
+		"+instr" "base wall" "patched wall" ratio verdict
 	for c in fault-shmem mprotect-shmem fork-shmem dontneed-shmem refault-shmem munmap-shmem \
 		fault-anon mprotect-anon munmap-anon fault-hugetlb mprotect-hugetlb fork-hugetlb munmap-hugetlb; do
 		unit=$(awk -F'\t' -v n="$c" '$4 == "overhead" && $5 == n { print $6; exit }' "$raw")
 		b=$(get $primary base overhead $c) p=$(get $primary patched overhead $c)
-		r=$(ratio "$p" "$b") v=$(verdict "$r" "<=" 1.005)
+		r=$(ratio "$p" "$b") v=$(verdict "$r" "<=" 1.005) d=$(delta "$c" "$b" "$p")
 		bw=- pw=- rw=-
 		if has_wall && [ $primary = icount ]; then
 			bw=$(get wall base overhead $c) pw=$(get wall patched overhead $c)
 			rw=$(ratio "$pw" "$bw")
-			row overhead "$c" "$unit" wall "$pw" base "$bw" "$rw" "<=1.005" info
+			row overhead "$c" "$unit" wall "$pw" base "$bw" "$rw" "<=1.005" info -
 		fi
-		row overhead "$c" "$unit" $primary "$p" base "$b" "$r" "<=1.005" "$v"
+		row overhead "$c" "$unit" $primary "$p" base "$b" "$r" "<=1.005" "$v" "$d"
 		judge "$v"
-		out "%-17s %-8s %12s %12s %8s   %12s %12s %8s  %s\n" "$c" "${unit:--}" "$b" "$p" "$r" "$bw" "$pw" "$rw" "$v"
+		out "%-17s %-8s %12s %12s %8s %13s   %12s %12s %8s  %s\n" "$c" "${unit:--}" "$b" "$p" "$r" "$d" \
+			"$bw" "$pw" "$rw" "$v"
 	done
+	[ $primary = icount ] &&
+		out "(+instr: instructions the series adds per fault, per pte visited or copied, per fork)\n"
 fi
 
 if has wpfault; then
@@ -307,19 +354,20 @@ fi
 
 # ---- plots ---------------------------------------------------------------------
 # One PNG per group from summary.tsv (gnuplot-nox, pngcairo).
-plot() {	# plot GROUP TITLE YLABEL FILTER(awk, prints "label value [value]") COLUMNS...
-	local g=$1 title=$2 ylabel=$3 filter=$4 dat
-	shift 4
+plot() {	# plot GROUP TITLE YLABEL TARGET FILTER(awk: "label value...") COLUMNS...
+	local g=$1 title=$2 ylabel=$3 target=$4 filter=$5 dat
+	shift 5
 	dat=$WORK/$g.dat
 	awk -F'\t' "$filter" "$summary" >"$dat"
 	[ -s "$dat" ] || return 0
 	local using="" i=2
-	for col in "$@"; do
-		using+="${using:+, }'$dat' using $i:xtic(1) title '$col'"
+	for col in "$@"; do	# a column titled "-" is left out
+		[ "$col" = - ] || using+="${using:+, }'$dat' using $i:xtic(1) title '$col'"
 		i=$((i + 1))
 	done
+	[ -n "$target" ] && using+=", $target with lines dt 2 lw 2 lc rgb 'red' title 'target $target'"
 	gnuplot <<-EOF || die "gnuplot failed for $g"
-		set terminal pngcairo size 1000,560 font ",10"
+		set terminal pngcairo size 1100,600 font ",10" noenhanced
 		set output '$RES/$g.png'
 		set title "$title"
 		set ylabel "$ylabel"
@@ -327,46 +375,44 @@ plot() {	# plot GROUP TITLE YLABEL FILTER(awk, prints "label value [value]") COL
 		set style histogram clustered gap 1
 		set style fill solid 0.8 border -1
 		set xtics rotate by -30
+		set bmargin 7
+		set rmargin 8
 		set grid ytics
-		set key top left
+		set key outside top center horizontal
 		plot $using
 	EOF
 }
 has_wall && [ $primary = icount ] && wc="wall clock" || wc=
+# ratio-plot filter for GROUP: label, primary, 6.1 and wall ratios.
+ratios() {
+	echo '$1 == "'$1'" && $4 == "'$primary'" { v[$2] = $8; o[++n] = $2 }
+	      $1 == "'$1'" && $4 == "wall" { w[$2] = $8 }
+	      $1 == "'$1'" && $4 == "'$primary'(6.1)" { u[$2] = $8 }
+	      END { for (i = 1; i <= n; i++) print o[i], v[o[i]], (o[i] in u ? u[o[i]] : "NaN"),
+			(o[i] in w ? w[o[i]] : "NaN") }'
+}
 if has overhead; then
-	plot overhead "overhead without userfaultfd: patched / base (target <= 1.005)" "ratio" \
-		'$1 == "overhead" && $4 == "'$primary'" { v[$2] = $8; o[++n] = $2 }
-		 $1 == "overhead" && $4 == "wall" { w[$2] = $8 }
-		 END { for (i = 1; i <= n; i++) print o[i], v[o[i]], (o[i] in w ? w[o[i]] : "NaN") }' \
-		"$primary" ${wc:+"$wc"}
+	plot overhead "overhead without userfaultfd: patched / base" "patched / base" 1.005 \
+		"$(ratios overhead)" "$primary" "-" ${wc:+"$wc"}
 fi
 if has wpfault; then
-	plot wpfault "uffd-wp fault round trip (ns per fault)" "ns/fault" \
-		'$1 == "wpfault" && $4 == "'$primary'" { v[$2] = $5; o[++n] = $2 }
-		 $1 == "wpfault" && $4 == "wall" { w[$2] = $5 }
-		 $1 == "wpfault" && $4 == "'$primary'(6.1)" { u[$2] = $5 }
-		 END { for (i = 1; i <= n; i++) print o[i], v[o[i]], (o[i] in u ? u[o[i]] : "NaN"), (o[i] in w ? w[o[i]] : "NaN") }' \
-		"ours ($primary)" "6.1 ($primary)" ${wc:+"ours ($wc)"}
+	plot wpfault "uffd-wp fault round trip: type / anon on the same kernel" "ratio to anon" 1.05 \
+		"$(ratios wpfault)" "ours ($primary)" "6.1 ($primary)" ${wc:+"ours ($wc)"}
 fi
 if has protect; then
-	plot protect "UFFDIO_WRITEPROTECT of a memfd: ours vs 6.1 (ms; page tables in MiB)" "ms, MiB" \
+	plot protect "UFFDIO_WRITEPROTECT of a memfd: ours vs 6.1 (ms; page tables in MiB)" "ms, MiB" "" \
 		'$1 == "protect" && $4 == "'$primary'" && $2 != "unpop/pop" {
 			s = $3 == "KiB" ? 1024 : 1; print $2 ($3 == "KiB" ? "(MiB)" : ""), $5 / s, $7 / s }' \
 		"ours" "6.1"
 fi
 if has snap; then
-	plot snap "uffd-snap throughput (MiB/s)" "MiB/s" \
-		'$1 == "snap" && $4 == "'$primary'" { v[$2] = $5; o[++n] = $2 }
-		 $1 == "snap" && $4 == "wall" { w[$2] = $5 }
-		 $1 == "snap" && $4 == "'$primary'(6.1)" { u[$2] = $5 }
-		 END { for (i = 1; i <= n; i++) print o[i], v[o[i]], (o[i] in u ? u[o[i]] : "NaN"), (o[i] in w ? w[o[i]] : "NaN") }' \
-		"ours ($primary)" "6.1 ($primary)" ${wc:+"ours ($wc)"}
+	plot snap "uffd-snap throughput: type / anon on the same kernel" "ratio to anon" 0.9 \
+		"$(ratios snap)" "ours ($primary)" "6.1 ($primary)" ${wc:+"ours ($wc)"}
 fi
 mkdir -p "$RES/logs"
 cp "$WORK"/logs/*.log "$RES/logs/"
 cp "$WORK"/lists/*.list "$RES/"
 
-elapsed=$(($(date +%s) - t0))
 out "\nwall-clock time of the run: %d min %d s; results: %s\n" $((elapsed / 60)) $((elapsed % 60)) "${RES#"$TOP"/}"
 if [ $quick = 0 ] && [ $missed -gt 0 ]; then
 	die "$missed target(s) missed (MISS above); results in ${RES#"$TOP"/}"
