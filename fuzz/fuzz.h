@@ -224,6 +224,8 @@ static inline char *page_addr(struct region *r, int i)
 
 /* ops.c */
 void worker_step(struct worker *w);
+/* EVENT_FORK, EVENT_REMAP and THREAD_ID, each drawn at random */
+uint64_t random_features(struct region *r);
 extern uint64_t op_count[OP_NR], op_usec[OP_NR];
 void region_register_all(struct worker *w, struct region *r);
 void region_check(struct worker *w, struct region *r, const char *when);

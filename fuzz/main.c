@@ -595,15 +595,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.workers; i++)
 		for (k = 0; k < workers[i].nreg; k++) {
 			struct region *r = workers[i].regions[k];
-			uint64_t f = 0;
-
-			if (rnd_below(&r->rng, 2))
-				f |= UFFD_FEATURE_EVENT_FORK;
-			if (rnd_below(&r->rng, 2))
-				f |= UFFD_FEATURE_EVENT_REMAP;
-			if (rnd_below(&r->rng, 2))
-				f |= UFFD_FEATURE_THREAD_ID;
-			if (uffd_start(r, f)) {
+			if (uffd_start(r, random_features(r))) {
 				printf("FAIL seed %" PRIu64 ": userfaultfd for %s\n", cfg.seed,
 				       kind_name(r));
 				return 1;

@@ -1089,7 +1089,7 @@ static void op_mremap(struct worker *w, struct region *r)
 	expect_none(w, r, "mremap");
 }
 
-static uint64_t random_features(struct region *r)
+uint64_t random_features(struct region *r)
 {
 	uint64_t f = 0;
 

@@ -169,25 +169,6 @@ static char *neighbour(struct env *e, int prot, int flags, int fd, off_t off)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static int ramfs_file(size_t len)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/f.XXXXXX", ramfs);
-	fd = mkstemp(path);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (ftruncate(fd, len)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* A VM_PFNMAP mapping of one page: an io_uring SQ ring (remap_pfn_range) */
 static char *pfnmap_page(void *at)
 {
@@ -299,7 +280,7 @@ static int span_ramfs(struct env *e, bool unregister)
 		e->skip = "no ramfs mounted";
 		return 0;
 	}
-	fd = ramfs_file(getpagesize());
+	fd = mem_file_in(ramfs, getpagesize());
 	if (fd < 0)
 		return fd;
 	p = neighbour(e, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1081,7 +1062,7 @@ static int odd_map(struct odd_env *o, enum odd_map map, const char **skip)
 			*skip = "no ramfs mounted";
 			return 0;
 		}
-		fd = ramfs_file(o->len);
+		fd = mem_file_in(ramfs, o->len);
 		if (fd < 0)
 			return fd;
 		ofd = fd;

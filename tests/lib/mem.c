@@ -44,7 +44,7 @@ bool mem_kind_hugetlb(enum mem_kind kind)
 	return kind >= MEM_HUGETLB_MEMFD;
 }
 
-static int file_in(const char *dir, size_t len)
+int mem_file_in(const char *dir, size_t len)
 {
 	char path[256];
 	int fd;
@@ -92,7 +92,7 @@ int mem_map(struct mem *m, enum mem_kind kind, size_t npages)
 		flags = MAP_SHARED | MAP_ANONYMOUS;
 		break;
 	case MEM_TMPFS:
-		m->fd = file_in("/dev/shm", m->len);
+		m->fd = mem_file_in("/dev/shm", m->len);
 		if (m->fd < 0)
 			return m->fd;
 		break;
@@ -116,7 +116,7 @@ int mem_map(struct mem *m, enum mem_kind kind, size_t npages)
 		flags = MAP_PRIVATE;
 		/* fall through */
 	case MEM_HUGETLBFS:
-		m->fd = file_in(HUGETLBFS_MNT, m->len);
+		m->fd = mem_file_in(HUGETLBFS_MNT, m->len);
 		if (m->fd < 0)
 			return m->fd;
 		break;

@@ -42,6 +42,8 @@ bool mem_kind_hugetlb(enum mem_kind kind);
 /* Maps @npages pages of @kind (not touched). Returns -errno on failure. */
 int mem_map(struct mem *m, enum mem_kind kind, size_t npages);
 void mem_unmap(struct mem *m);
+/* An unlinked file of @len bytes in @dir: its fd, or -errno. */
+int mem_file_in(const char *dir, size_t len);
 
 /* userfaultfd */
 int uffd_open(uint64_t features, uint64_t *got_features); /* -errno on failure */
