@@ -58,13 +58,13 @@ mkdir -p "$RES"
 [ $report = 1 ] || {
 patched=${BENCH_PATCHED:-} base=${BENCH_BASE:-} hdr=${BENCH_HDR:-} upstream=
 if [ -z "$patched" ]; then
-	"$S/build-kernel.sh" "$KTREE" "$OUT/test" test
-	patched=$OUT/test/arch/x86/boot/bzImage
+	"$S/build-kernel.sh" "$KTREE" "$OUT/bench-kernel" bench
+	patched=$OUT/bench-kernel/arch/x86/boot/bzImage
 fi
 if [ -z "$base" ] && has overhead; then
 	"$S/base-tree.sh"
-	"$S/build-kernel.sh" "$OUT/base/linux" "$OUT/base/out/test" test
-	base=$OUT/base/out/test/arch/x86/boot/bzImage
+	"$S/build-kernel.sh" "$OUT/base/linux" "$OUT/base/out/bench" bench
+	base=$OUT/base/out/bench/arch/x86/boot/bzImage
 fi
 if has wpfault || has protect || has snap; then
 	upstream=$("$S/distro-kernel.sh" debian-6.1) || die "cannot get Debian's 6.1 kernel"

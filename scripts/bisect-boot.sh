@@ -13,8 +13,8 @@ first=${1:-1}
 mkdir -p "$OUT/logs"
 src=$OUT/bisect/linux obj=$OUT/bisect/out/test
 
-[ -d "$src/.git" ] || git clone -q --no-checkout "$KTREE" "$src"
-git -C "$src" fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"
+[ -d "$src/.git" ] || git clone -q -c gc.auto=0 --no-checkout "$KTREE" "$src"
+git -C "$src" -c gc.auto=0 fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"
 "$TOP/scripts/mkinitramfs.sh" "$TOP/tests/lists/smoke.list" "$OUT/tests" "$OUT/smoke.cpio"
 commits=$(git -C "$KTREE" rev-list --reverse "$BASE_TAG..HEAD")
 n=0 total=$(echo "$commits" | wc -l)

@@ -9,8 +9,8 @@ set -euo pipefail
 variant=${1:-test}
 src=$OUT/bisect/linux obj=$OUT/bisect/out/$variant
 
-[ -d "$src/.git" ] || git clone -q --no-checkout "$KTREE" "$src"
-git -C "$src" fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"
+[ -d "$src/.git" ] || git clone -q -c gc.auto=0 --no-checkout "$KTREE" "$src"
+git -C "$src" -c gc.auto=0 fetch -q "$KTREE" "+refs/heads/*:refs/remotes/tree/*" "+refs/tags/*:refs/tags/*"
 commits=$(git -C "$KTREE" rev-list --reverse "$BASE_TAG..HEAD")
 n=0 total=$(echo "$commits" | wc -l)
 for c in $commits; do

@@ -13,10 +13,11 @@ t0=$(date +%s)
 stage() { printf '\n### %s (%ds)\n' "$1" $(($(date +%s) - t0)); }
 failed=()
 
-# A non-test gate: counts as one pass or one fail.
+# A non-test gate: counts as one pass or one fail. Its output is kept, so
+# the summary can repeat why a gate failed where a CI log's tail shows it.
 gate() {
 	local name=$1; shift
-	if "$@"; then echo "1 0 0 0" >"$LOGS/$name.counts"
+	if "$@" 2>&1 | tee "$LOGS/$name.out"; then echo "1 0 0 0" >"$LOGS/$name.counts"
 	else echo "0 1 0 0" >"$LOGS/$name.counts"; failed+=("$name"); fi
 }
 
@@ -27,7 +28,7 @@ guest() {
 	local ok=1
 	rm -f "$LOGS/$name.log.counts"
 	"$S/run-guest.sh" "$kernel" "$OUT/$name.cpio" "$LOGS/$name.log" || ok=0
-	"$S/results.sh" "$LOGS/$name.log" "$xfail" "$name" || ok=0
+	"$S/results.sh" "$LOGS/$name.log" "$xfail" "$name" 2>&1 | tee "$LOGS/$name.out" || ok=0
 	[ -f "$LOGS/$name.log.counts" ] || echo "0 1 0 0" >"$LOGS/$name.log.counts"
 	[ $ok = 1 ] || failed+=("$name")
 }
@@ -57,6 +58,8 @@ make -s -C "$TOP/snap" O="$OUT/tests" HDR="$OUT/headers/include" >/dev/null ||
 	die "uffd-snap build failed"
 make -s -C "$TOP/fuzz" O="$OUT/tests" HDR="$OUT/headers/include" >/dev/null ||
 	die "uffd-fuzz build failed"
+make -s -C "$TOP/bench" O="$OUT/tests" HDR="$OUT/headers/include" >/dev/null ||
+	die "uffd-bench build failed"
 stage "rig self-check: the judge must catch a failure, a timeout, a splat"
 gate rig-selfcheck "$S/rig-selfcheck.sh" "$OUT/test/arch/x86/boot/bzImage"
 stage "patched kernel: tests"
@@ -84,6 +87,11 @@ stage "summary"
 read -r p f s x < <(cat "$LOGS"/*.counts | awk '{ p += $1; f += $2; s += $3; x += $4 } END { print p, f, s, x }')
 echo "expected failures: $x (listed in tests/expect/*.xfail, each failing the expected way)"
 [ ${#failed[@]} = 0 ] || echo "failed stages: ${failed[*]}"
+for name in "${failed[@]}"; do
+	[ -f "$LOGS/$name.out" ] || continue
+	echo "--- $name, last lines:"
+	tail -n 8 "$LOGS/$name.out"
+done
 echo "time: $(($(date +%s) - t0)) s"
 echo "$p passed, $f failed, $((s + x)) skipped"
 [ "$f" = 0 ]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # kconfig.sh SRC OBJ VARIANT: write OBJ/.config for a variant
 # (test = tinyconfig + test.config; debug = + debug.config; kasan = + kasan.config;
-# nomarker = test.config + nomarker.config) and check that every requested
-# option is really set (or, for "# CONFIG_X is not set", really off); a later
-# fragment overrides an earlier one.
+# nomarker = test.config + nomarker.config; bench = test.config + bench.config)
+# and check that every requested option is really set (or, for
+# "# CONFIG_X is not set", really off); a later fragment overrides an earlier
+# one.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,7 +14,8 @@ test) frags=(test) ;;
 debug) frags=(test debug) ;;
 kasan) frags=(test debug kasan) ;;
 nomarker) frags=(test nomarker) ;;
-*) die "unknown config variant '$variant' (test, debug, kasan, nomarker)" ;;
+bench) frags=(test bench) ;;
+*) die "unknown config variant '$variant' (test, debug, kasan, nomarker, bench)" ;;
 esac
 files=()
 for f in "${frags[@]}"; do files+=("$TOP/configs/$f.config"); done

@@ -69,6 +69,9 @@ git -C "$new" checkout -q -b series "$BASE_TAG"
 git -C "$new" config user.name "$(git -C "$TOP" config user.name || echo 'uffd-wp developer')"
 git -C "$new" config user.email "$(git -C "$TOP" config user.email || echo 'dev@localhost')"
 git -C "$new" config am.threeWay false
+# No background "gc --auto" after git am: it would still be pruning loose
+# objects while bisect-build.sh clones this tree (a clone missing objects).
+git -C "$new" config gc.auto 0
 
 n=0
 while read -r p; do
