@@ -249,7 +249,7 @@ delta() {
 	hmb=$(sed -n 's/.*--huge-mb \([0-9]*\).*/\1/p' "$WORK/lists/overhead.list")
 	case $c in
 	fault-*|refault-*) ;;
-	mprotect-hugetlb) n=$((2 * hmb / 2)) scale=1e6 what=pte ;;
+	mprotect-hugetlb) n=$hmb scale=1e6 what=pte ;;	# 2 visits of hmb/2 huge ptes
 	munmap-hugetlb) n=$((hmb / 2)) scale=1e6 what=pte ;;
 	mprotect-*) n=$((2 * mb * 256)) scale=1e6 what=pte ;;
 	dontneed-*|munmap-*) n=$((mb * 256)) scale=1e6 what=pte ;;

@@ -33,6 +33,12 @@ guest() {
 	[ $ok = 1 ] || failed+=("$name")
 }
 
+# The 1 GiB page list: two of them, reserved at boot, fit in 3 GiB nodes.
+gigantic() {
+	GUEST_NODE_MB=3072 GUEST_APPEND="hugepagesz=1G hugepages=2" \
+		guest "$1" "$2" "$TOP/tests/lists/gigantic.list" "$3"
+}
+
 stage "dependencies"
 "$S/deps.sh"
 stage "base and work tree"
@@ -64,10 +70,13 @@ stage "rig self-check: the judge must catch a failure, a timeout, a splat"
 gate rig-selfcheck "$S/rig-selfcheck.sh" "$OUT/test/arch/x86/boot/bzImage"
 stage "patched kernel: tests"
 guest patched "$OUT/test/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/patched.xfail"
+stage "patched kernel: 1 GiB pages (huge ptes at the pud level)"
+gigantic patched-1g "$OUT/test/arch/x86/boot/bzImage" "$TOP/tests/expect/patched.xfail"
 stage "debug kernel (lockdep, DEBUG_VM, DEBUG_PAGEALLOC, ...)"
 "$S/build-kernel.sh" "$KTREE" "$OUT/debug" debug
 stage "debug kernel: tests"
 guest debug "$OUT/debug/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/patched.xfail"
+gigantic debug-1g "$OUT/debug/arch/x86/boot/bzImage" "$TOP/tests/expect/patched.xfail"
 stage "kernel without CONFIG_PTE_MARKER_UFFD_WP: no feature bit, WP on shmem/hugetlbfs is EINVAL"
 "$S/build-kernel.sh" "$KTREE" "$OUT/nomarker" nomarker
 guest nomarker "$OUT/nomarker/arch/x86/boot/bzImage" "$TOP/tests/lists/nomarker.list" "$TOP/tests/expect/nomarker.xfail"
@@ -76,6 +85,7 @@ stage "unpatched base kernel"
 "$S/build-kernel.sh" "$OUT/base/linux" "$OUT/base/out/test" test
 stage "unpatched base: the feature tests must fail there"
 guest base "$OUT/base/out/test/arch/x86/boot/bzImage" "$TOP/tests/lists/check.list" "$TOP/tests/expect/base.xfail"
+gigantic base-1g "$OUT/base/out/test/arch/x86/boot/bzImage" "$TOP/tests/expect/base.xfail"
 stage "lint: no new sparse, W=1 or kernel-doc warning in the touched files"
 gate lint "$S/lint-diff.sh"
 stage "coccinelle: no new report in the touched files"

@@ -70,7 +70,7 @@ while IFS= read -r line; do
 done <"$log"
 
 # Kernel splats: only kernel lines (timestamped), so test output cannot match.
-splat='WARNING:|BUG:|Oops|general protection fault|Kernel panic|possible (recursive|circular) locking|lock inversion|inconsistent lock state|DEBUG_LOCKS_WARN_ON|lockdep is turned off|suspicious RCU usage|KASAN:|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|rcu.*stall|cut here'
+splat='WARNING:|BUG:|Oops|general protection fault|Kernel panic|possible (recursive|circular) locking|lock inversion|inconsistent lock state|DEBUG_LOCKS_WARN_ON|lockdep is turned off|suspicious RCU usage|KASAN:|sleeping function called from invalid context|blocked for more than|soft lockup|hard LOCKUP|rcu.*stall|cut here|: bad (pgd|p4d|pud|pmd|pte) '
 if grep -E "^\[ *[0-9.]+\] .*($splat)" "$log" >"$log.splat"; then
 	fail=$((fail + 1)); say SPLAT "(kernel log)" "$(head -n 1 "$log.splat" | cut -c1-100)"
 	sed 's/^/          /' "$log.splat" | head -n 10

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -44,6 +45,29 @@ bool mem_kind_hugetlb(enum mem_kind kind)
 	return kind >= MEM_HUGETLB_MEMFD;
 }
 
+size_t mem_hugepage_size(void)
+{
+	const char *mb = getenv("MEM_HUGEPAGE_MB");
+
+	return mb ? strtoul(mb, NULL, 10) << 20 : HPAGE_2M;
+}
+
+/*
+ * The size bits of MAP_HUGETLB and MFD_HUGETLB (both at
+ * HUGETLB_FLAG_ENCODE_SHIFT): log2 of the page size, none for the default.
+ */
+static int hugepage_size_bits(void)
+{
+	size_t size = mem_hugepage_size();
+
+	return size == HPAGE_2M ? 0 : __builtin_ctzl(size) << MAP_HUGE_SHIFT;
+}
+
+static const char *hugetlbfs_dir(void)
+{
+	return getenv("MEM_HUGETLBFS") ?: HUGETLBFS_MNT;
+}
+
 int mem_file_in(const char *dir, size_t len)
 {
 	char path[256];
@@ -73,7 +97,7 @@ int mem_map(struct mem *m, enum mem_kind kind, size_t npages)
 	m->name = names[kind];
 	m->fd = -1;
 	m->shmid = -1;
-	m->page = mem_kind_hugetlb(kind) ? HPAGE_2M : (size_t)getpagesize();
+	m->page = mem_kind_hugetlb(kind) ? mem_hugepage_size() : (size_t)getpagesize();
 	m->len = npages * m->page;
 
 	switch (kind) {
@@ -108,7 +132,7 @@ int mem_map(struct mem *m, enum mem_kind kind, size_t npages)
 		m->shared = true;
 		return 0;
 	case MEM_HUGETLB_MEMFD:
-		m->fd = memfd_create("uffd-test", MFD_HUGETLB);
+		m->fd = memfd_create("uffd-test", MFD_HUGETLB | hugepage_size_bits());
 		if (m->fd < 0 || ftruncate(m->fd, m->len))
 			return -errno;
 		break;
@@ -116,12 +140,13 @@ int mem_map(struct mem *m, enum mem_kind kind, size_t npages)
 		flags = MAP_PRIVATE;
 		/* fall through */
 	case MEM_HUGETLBFS:
-		m->fd = mem_file_in(HUGETLBFS_MNT, m->len);
+		m->fd = mem_file_in(hugetlbfs_dir(), m->len);
 		if (m->fd < 0)
 			return m->fd;
 		break;
 	case MEM_MAP_HUGETLB:
-		flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+		flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			hugepage_size_bits();
 		break;
 	default:
 		return -EINVAL;

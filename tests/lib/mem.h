@@ -36,6 +36,13 @@ struct mem {
 #define HUGETLBFS_MNT "/mnt/huge"
 #define HPAGE_2M (2UL << 20)
 
+/*
+ * The hugetlb kinds use 2 MiB pages on HUGETLBFS_MNT, unless the environment
+ * says MEM_HUGEPAGE_MB=1024: then 1 GiB pages, on MEM_HUGETLBFS (the guest
+ * mounts /mnt/huge1g when it booted with 1 GiB pages).
+ */
+size_t mem_hugepage_size(void);
+
 const char *mem_kind_name(enum mem_kind kind);
 int mem_kind_parse(const char *name);	/* -1 if unknown */
 bool mem_kind_hugetlb(enum mem_kind kind);
