@@ -10,7 +10,8 @@
 # deterministic); lighter lists also run without icount (wall clock: the
 # host's real time, noisy when the host is busy). Tables with PASS/MISS per
 # target; raw values, ratios, plots and guest logs go to
-# bench/results/<date>/ (--quick: out/bench/results-quick/).
+# bench/results/<date>/ (--only: <date>-<groups>/; --quick:
+# out/bench/results-quick/).
 #   --quick    tiny sizes, one repetition, no icount: a smoke run that fails
 #              only on errors, never on targets
 #   --no-wall  icount runs only
@@ -22,7 +23,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-quick=0 wall=1 report=0 groups=overhead,wpfault,protect,snap
+all_groups=overhead,wpfault,protect,snap
+quick=0 wall=1 report=0 groups=$all_groups
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -51,7 +53,11 @@ else
 	rm -rf "$WORK/logs" "$WORK/lists"
 	mkdir -p "$WORK/logs" "$WORK/lists"
 fi
-if [ $quick = 1 ]; then RES=$WORK/results-quick; else RES=$TOP/bench/results/$run_date; fi
+# A run's folder holds that run only: a partial run gets its own name.
+res_name=$run_date
+[ "$groups" = "$all_groups" ] || res_name=$run_date-${groups//,/+}
+if [ $quick = 1 ]; then RES=$WORK/results-quick; else RES=$TOP/bench/results/$res_name; fi
+[ $report = 1 ] || rm -rf "$RES"
 mkdir -p "$RES"
 
 # ---- inputs: kernels, headers, binaries --------------------------------
