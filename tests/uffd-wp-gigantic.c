@@ -167,6 +167,15 @@ static void write_expect(struct gcase *c, char *p, char val, int want_wp)
 		fail(c, "write LOST");
 }
 
+/* After @what, the page must still be protected: one WP message for a write. */
+static void expect_still_protected(struct gcase *c, const char *what)
+{
+	if (!wp_bit(c->m.addr))
+		fail(c, "%s dropped the protection", what);
+	else
+		write_expect(c, c->m.addr, 'b', 1);
+}
+
 static void case_unpopulated(enum mem_kind kind)
 {
 	struct gcase c;
@@ -199,11 +208,7 @@ static void case_dontneed(enum mem_kind kind)
 		fail(&c, "read after MADV_DONTNEED: 0x%x, want 0x%x", c.m.addr[GIG - 1], want);
 		goto out;
 	}
-	if (!wp_bit(c.m.addr)) {
-		fail(&c, "the read fault dropped the protection");
-		goto out;
-	}
-	write_expect(&c, c.m.addr, 'b', 1);
+	expect_still_protected(&c, "the read fault");
 out:
 	case_end(&c, "dontneed");
 }
@@ -218,11 +223,7 @@ static void case_punch_hole(enum mem_kind kind)
 		fail(&c, "punch hole: %s", strerror(errno));
 		goto out;
 	}
-	if (!wp_bit(c.m.addr)) {
-		fail(&c, "the hole punch dropped the protection");
-		goto out;
-	}
-	write_expect(&c, c.m.addr, 'b', 1);
+	expect_still_protected(&c, "the hole punch");
 	if (!c.why[0] && c.m.addr[1] != 0)
 		fail(&c, "the punched page still has its data");
 out:
@@ -265,11 +266,7 @@ static void case_fork(enum mem_kind kind)
 		fail(&c, "after the child's write the parent reads 0x%x", c.m.addr[0]);
 		goto out;
 	}
-	if (!wp_bit(c.m.addr)) {
-		fail(&c, "fork dropped the parent's protection");
-		goto out;
-	}
-	write_expect(&c, c.m.addr, 'b', 1);
+	expect_still_protected(&c, "fork");
 out:
 	case_end(&c, "fork");
 }
@@ -315,12 +312,10 @@ static void case_mremap(enum mem_kind kind)
 		     h.wp_msgs + h.other_msgs);
 		goto out;
 	}
-	if (!wp_bit(c.m.addr) || c.m.addr[0] != 'a') {
-		fail(&c, "after mremap: %s, data 0x%x", wp_bit(c.m.addr) ?
-		     "protected" : "NOT protected", c.m.addr[0]);
-		goto out;
-	}
-	write_expect(&c, c.m.addr, 'b', 1);
+	if (c.m.addr[0] != 'a')
+		fail(&c, "after mremap: data 0x%x", c.m.addr[0]);
+	else
+		expect_still_protected(&c, "mremap");
 out:
 	case_end(&c, "mremap");
 }
