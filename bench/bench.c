@@ -297,7 +297,8 @@ static void usage(FILE *f)
 		"  --pages N          wpfault: 4 KiB pages per round (default 8192)\n"
 		"  --huge-pages N     wpfault: 2 MiB pages per round (default 64)\n"
 		"  --reps N           repetitions, the median is reported (default 3, max %d)\n"
-		"  --inner N          wpfault rounds / forks per repetition (default 4 / 16)\n"
+		"  --inner N          wpfault rounds / forks per repetition (default 4 / 16;\n"
+		"                     a fork figure is the median of at most 32 forks)\n"
 		"  --no-pin           wpfault: do not pin faulter and handler to one cpu\n"
 		"  --only A,B         only these cases (the names of the BENCH lines)\n",
 		BENCH_MAX_REPS);

@@ -6,7 +6,8 @@
  * shmem (a memfd, MAP_SHARED, 4 KiB pages), per repetition:
  *   fault-shmem      first touch of every page (allocates the pages)   ns/page
  *   mprotect-shmem   mprotect PROT_READ, then PROT_READ|PROT_WRITE     ms
- *   fork-shmem       fork() with the memory mapped (parent side)       us
+ *   fork-shmem       fork() with the memory mapped (parent side,       us
+ *                    median of the forks of a repetition)
  *   dontneed-shmem   MADV_DONTNEED of all of it (zap, pages stay)      ms
  *   refault-shmem    touch again: faults on page-cache pages          ns/page
  *   munmap-shmem     munmap of the populated mapping (zap)             ms
@@ -80,10 +81,16 @@ static void do_mprotect(char *p, size_t len, int c)
 	samples_add(&res[c], ms_since(t0));
 }
 
-/* @n forks, each child exits at once: the parent's fork() time, mean in us. */
+/*
+ * @n forks, each child exits at once: the median of the parent's fork()
+ * times, in us. A median, not a mean: a timer tick or softirq that lands in
+ * one fork would otherwise shift a 90 us figure by a few tenths of a percent,
+ * as much as the differences this case is there to see. At most
+ * BENCH_MAX_REPS forks count.
+ */
 static void do_fork(int n, int c)
 {
-	uint64_t total = 0;
+	struct samples forks = { .n = 0 };
 
 	for (int i = 0; i < n; i++) {
 		uint64_t t0 = now_ns();
@@ -94,11 +101,11 @@ static void do_fork(int n, int c)
 			die("fork: %s", strerror(errno));
 		if (!pid)
 			_exit(0);
-		total += now_ns() - t0;
+		samples_add(&forks, (now_ns() - t0) / 1e3);
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 			die("waitpid: %s", strerror(errno));
 	}
-	samples_add(&res[c], total / 1e3 / n);
+	samples_add(&res[c], samples_median(&forks));
 }
 
 static void do_munmap(char *p, size_t len, int c)
