@@ -13,7 +13,8 @@ LIST ?= tests/lists/check.list
 XFAIL ?= tests/expect/patched.xfail
 
 .PHONY: all check demo bench soak deps base tree export roundtrip checkpatch kernel \
-	base-kernel headers tests run run-base check-distro bisect bisect-boot cross clean
+	base-kernel headers tests run run-base check-distro check-kasan bisect bisect-boot \
+	cross clean
 
 all: kernel tests
 
@@ -26,6 +27,10 @@ demo: deps tree
 # Benchmarks: tables, bench/results/<date>/ (BENCH_OPTS=--quick: a smoke run)
 bench: deps tree
 	$(S)/bench.sh $(BENCH_OPTS)
+
+# The check list on the KASAN kernel (built first); not part of `make check`
+check-kasan: deps tree
+	$(S)/check-kasan.sh
 
 # The fuzzer on the debug kernel (built first) for SOAK_OPTS (scripts/soak.sh)
 soak: deps tree

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# bisect-boot.sh [FIRST]: every patch of the series, in order, builds a
+# bisect-boot.sh [FIRST [LAST]]: every patch of the series, in order, builds a
 # bzImage of the test config and boots it: the guest must reach /init, run
 # the smoke list (tests/lists/smoke.list: the anonymous uffd tests, which
 # pass at every patch) and show no kernel splat. Slow (a kernel build per
 # patch): not part of `make check`, whose bisect stage builds only the
-# touched directories of the patches in between. FIRST skips earlier ones.
+# touched directories of the patches in between. FIRST skips earlier ones,
+# LAST (default: the last patch) later ones.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-first=${1:-1}
-[[ $first =~ ^[1-9][0-9]*$ ]] || die "usage: bisect-boot.sh [FIRST patch number]"
+first=${1:-1} last=${2:-1000}
+[[ $first =~ ^[1-9][0-9]*$ && $last =~ ^[1-9][0-9]*$ ]] ||
+	die "usage: bisect-boot.sh [FIRST [LAST]] (patch numbers)"
 mkdir -p "$OUT/logs"
 src=$OUT/bisect/linux obj=$OUT/bisect/out/test
 
@@ -22,6 +24,7 @@ n=0 total=$(echo "$commits" | wc -l)
 for c in $commits; do
 	n=$((n + 1))
 	[ "$n" -ge "$first" ] || continue
+	[ "$n" -le "$last" ] || break
 	git -C "$src" checkout -q --detach "$c"
 	subject=$(git -C "$src" log -1 --format=%s)
 	"$TOP/scripts/kconfig.sh" "$src" "$obj" test
