@@ -30,7 +30,8 @@ bench: deps tree
 
 # The check list on the KASAN kernel (built first); not part of `make check`
 check-kasan: deps tree
-	$(S)/check-kasan.sh
+	$(S)/build-kernel.sh $(KTREE) $(OUT)/kasan kasan
+	$(MAKE) run VARIANT=kasan
 
 # The fuzzer on the debug kernel (built first) for SOAK_OPTS (scripts/soak.sh)
 soak: deps tree
